@@ -1,0 +1,33 @@
+"""The headline numbers of METRICS.md §9, as one JSON-ready dict.
+
+Every key the contract lists is present; rates are unrounded fractions, or
+None when their denominator is 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from analytics import comebacks, competitors, loss_reasons, price_fit, winrates
+from analytics.filters import Filters
+
+
+def summary(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, *,
+            price_settings: price_fit.PriceFitSettings | None = None,
+            comeback_settings: comebacks.ComebackSettings | None = None) -> dict[str, Any]:
+    """The §9 summary object over the deals passing ``filters`` (default: all)."""
+    filters = filters or Filters()
+    head = winrates.headline(cur, filters)
+    return {
+        "deals": {"total": head.total, "won": head.won, "lost": head.lost, "open": head.open},
+        "win_rate": head.win_rate.value,
+        "win_rate_excl_no_decision": head.win_rate_excl_no_decision.value,
+        "amount_win_rate": head.amount_win_rate,
+        "loss_reasons": loss_reasons.counts(cur, filters),
+        "competitors": competitors.as_dict(cur, filters),
+        "price_fit": price_fit.class_counts(cur, filters, price_settings or price_fit.PriceFitSettings()),
+        "comebacks": comebacks.summary(cur, filters,
+                                       comeback_settings or comebacks.ComebackSettings()),
+    }
