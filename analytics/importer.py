@@ -192,8 +192,7 @@ def _fit_scale(table: RawTable, cmap: ColumnMap, notes: list[str]) -> float:
     values: list[float] = []
     for value in _column_values(table.records, index):
         try:
-            number = float(value) if isinstance(value, int | float) else parse_fit_value(
-                None if value is None else str(value))
+            number = parse_fit_value(value if isinstance(value, int | float) else _text(value))
         except ParseError:
             continue
         if number is not None:
@@ -234,19 +233,16 @@ def _parse_record(cells: list[object], cmap: ColumnMap, dialect: str, orders: di
     for name, what in MONEY_FIELDS.items():
         if name in fields:
             value = cells[fields[name]]
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                row[name] = float(value)
-            else:
-                amount = parse_amount(_text(value), what=what)
-                row[name] = amount.value
-                if name == "amount" and amount.currency and not row["currency"]:
-                    row["currency"] = amount.currency
+            amount = parse_amount(value if isinstance(value, int | float) else _text(value), what=what)
+            row[name] = amount.value
+            if name == "amount" and amount.currency and not row["currency"]:
+                row["currency"] = amount.currency
     if row["currency"]:
         row["currency"] = str(row["currency"]).upper()
 
     if "fit_score" in fields:
         value = cells[fields["fit_score"]]
-        raw = float(value) if isinstance(value, int | float) else parse_fit_value(_text(value))
+        raw = parse_fit_value(value if isinstance(value, int | float) else _text(value))
         if raw is not None:
             score = raw * scale
             if not 0 <= score <= 100:

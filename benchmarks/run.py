@@ -1,0 +1,148 @@
+"""Benchmark: import and page queries on generated exports of growing size.
+
+    .venv/bin/python benchmarks/run.py [--sizes 10000 100000 1000000] [--out benchmarks/out]
+
+Generates Salesforce-style CSV exports on the fly (nothing large is committed),
+imports each into a fresh database file, then times every engine call a page
+makes. Prints a Markdown table; copy it into benchmarks/RESULTS.md with the
+machine it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analytics import comebacks, competitors, cycle, deals, loss_reasons, price_fit, winrates  # noqa: E402
+from analytics.filters import Filters  # noqa: E402
+from analytics.importer import import_files  # noqa: E402
+from analytics.store import connect  # noqa: E402
+from analytics.summary import summary  # noqa: E402
+
+HEADER = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
+          "Amount", "Close Date", "Created Date", "Loss Reason", "Primary Competitor",
+          "Competitor Price", "Customer Budget", "Fit Score", "Segment", "Region", "Product",
+          "Lead Source"]
+REASONS = ["Price too high", "Too expensive", "Went dark", "No decision", "Missing SSO integration",
+           "Chose incumbent", "Timing - next year", "Poor support experience", "", "Budget cut"]
+
+
+def write_export(path: Path, n: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    start = date(2021, 1, 1)
+    accounts = [f"Account {i} Inc." for i in range(max(10, n // 8))]
+    with path.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(HEADER)
+        for i in range(n):
+            created = start + timedelta(days=rng.randrange(1400))
+            stage = rng.choices(["Closed Won", "Closed Lost", "Negotiation"], [3, 5, 2])[0]
+            close = created + timedelta(days=rng.randrange(10, 200))
+            amount = rng.randrange(1_000, 200_000)
+            lost = stage == "Closed Lost"
+            out.writerow([
+                f"006{i:09d}", f"Deal {i}", rng.choice(accounts), f"Rep {rng.randrange(60)}", stage,
+                f"${amount:,}.00", "" if stage == "Negotiation" else f"{close.month}/{close.day}/{close.year}",
+                f"{created.month}/{created.day}/{created.year}",
+                rng.choice(REASONS) if lost else "", rng.choice(["Alpha", "Beta", "Gamma", "Delta", ""]),
+                f"{amount * rng.uniform(0.7, 1.3):.2f}" if rng.random() < 0.5 else "",
+                f"{amount * rng.uniform(0.5, 1.5):.2f}" if rng.random() < 0.4 else "",
+                rng.randrange(0, 101) if rng.random() < 0.7 else "",
+                rng.choice(["SMB", "Mid-Market", "Enterprise"]), rng.choice(["NA", "EMEA", "APAC"]),
+                rng.choice(["Core", "Plus", "Suite"]), rng.choice(["Web", "Partner", "Outbound"]),
+            ])
+
+
+def timed(fn: Callable[[], object], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(sizes: list[int], workdir: Path) -> list[tuple[int, str, float]]:
+    results: list[tuple[int, str, float]] = []
+    for n in sizes:
+        export = workdir / f"deals_{n}.csv"
+        write_export(export, n)
+        db = workdir / f"bench_{n}.duckdb"
+        con = connect(db)
+        t0 = time.perf_counter()
+        import_files(con, [export], now=datetime(2026, 1, 1))
+        results.append((n, "import (parse + commit)", time.perf_counter() - t0))
+        gc.collect()
+        results.append((n, "peak RSS after import, MB", peak_rss_mb()))
+        t0 = time.perf_counter()
+        import_files(con, [export], now=datetime(2026, 1, 2))
+        results.append((n, "re-import, all unchanged", time.perf_counter() - t0))
+        cur = con.cursor()
+        f = Filters()
+        f_seg = Filters(start=date(2022, 1, 1), end=date(2023, 12, 31), segment=("Enterprise",))
+        pf, cb = price_fit.PriceFitSettings(), comebacks.ComebackSettings()
+        calls: dict[str, Callable[[], object]] = {
+            "Overview: headline x2 + trend": lambda: (
+                winrates.headline(cur, f_seg), winrates.headline(cur, f),
+                winrates.by_period(cur, f, "month")),
+            "winrates.by_dimension(owner)": lambda: winrates.by_dimension(cur, f, "owner"),
+            "loss_reasons.pareto + over_time": lambda: (
+                loss_reasons.pareto(cur, f), loss_reasons.over_time(cur, f, "quarter")),
+            "loss_reasons.by_dimension(competitor)": lambda: loss_reasons.by_dimension(cur, f, "competitor"),
+            "competitors.head_to_head + trend": lambda: (
+                competitors.head_to_head(cur, f), competitors.trend(cur, f, "quarter")),
+            "price_fit.matrix + class_counts": lambda: (
+                price_fit.matrix(cur, f, pf), price_fit.class_counts(cur, f, pf)),
+            "price_fit.price_losses (1000)": lambda: price_fit.price_losses(cur, f, pf),
+            "comebacks.summary": lambda: comebacks.summary(cur, f, cb),
+            "comebacks.curve": lambda: comebacks.curve(cur, f, cb),
+            "comebacks.cohorts": lambda: comebacks.cohorts(cur, f, cb),
+            "cycle.cycle_summary": lambda: cycle.cycle_summary(cur, f),
+            "deals.list_deals (page of 500, search)": lambda: deals.list_deals(cur, f, search="deal 12"),
+            "summary (all of §9)": lambda: summary(cur, f),
+        }
+        for name, call in calls.items():
+            results.append((n, name, timed(call)))
+        results.append((n, "peak RSS at end, MB", peak_rss_mb()))
+        con.close()
+        export.unlink()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--out", type=Path, default=None, help="keep the databases here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.out or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        results = run(args.sizes, workdir)
+    names = list(dict.fromkeys(name for _, name, _ in results))
+    print("| step | " + " | ".join(f"{n:,} deals" for n in args.sizes) + " |")
+    print("|---|" + "---:|" * len(args.sizes))
+    for name in names:
+        cells = []
+        for n in args.sizes:
+            value = next(v for m, k, v in results if m == n and k == name)
+            cells.append(f"{value:,.0f}" if "MB" in name else f"{value:.3f} s")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
