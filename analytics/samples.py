@@ -1,0 +1,41 @@
+"""The built-in sample exports, and loading them into an empty store.
+
+``make run`` builds the sample database with the CLI; a hosted deployment whose
+disk starts empty (Streamlit Community Cloud) calls :func:`load_if_empty` at
+start-up instead, so the dashboard always opens on data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from analytics.importer import ImportResult, import_files
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_FILES: tuple[str, ...] = (
+    "salesforce_opportunities.csv",
+    "hubspot_deals.csv",
+    "pipedrive_deals.csv",
+)
+
+
+def sample_paths() -> list[Path]:
+    return [SAMPLE_DIR / name for name in SAMPLE_FILES]
+
+
+def load_if_empty(con: duckdb.DuckDBPyConnection, *, now: datetime) -> list[ImportResult]:
+    """Import the sample exports when the store has never had an import."""
+    count = con.cursor().execute("SELECT count(*) FROM imports").fetchone()[0]
+    if count:
+        return []
+    return import_files(con, sample_paths(), now=now)
+
+
+def showing_sample_only(cur: duckdb.DuckDBPyConnection) -> bool:
+    """True while every live import is one of the sample files (the banner rule)."""
+    names = [r[0] for r in cur.execute(
+        "SELECT file_name FROM imports WHERE undone_at IS NULL").fetchall()]
+    return bool(names) and all(name in SAMPLE_FILES for name in names)
