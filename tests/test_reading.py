@@ -115,7 +115,7 @@ def _zip_bytes() -> bytes:
         (b"", "the file is empty"),
         (b"  \n\n ", "the file is empty"),
         (_zip_bytes(), "ZIP archive"),
-        (gzip.compress(CSV.encode()), "gzip archive"),
+        (gzip.compress(CSV.encode(), mtime=0), "gzip archive"),
         (b"%PDF-1.7\n...", "PDF document"),
         (bytes(range(256)) * 8, "binary file"),
         (b"Dear team,\nplease find attached the numbers for Q3.\nThanks!\n",

@@ -1,0 +1,360 @@
+"""Comebacks (METRICS.md §8): lost accounts that later bought from us.
+
+Every function here reads one per-account table, the *anchor*, built in SQL by
+:func:`anchor_cte`:
+
+- the accounts are the ``account_key`` values (rows without one are left out)
+  with at least one lost deal among the deals passing the filters;
+- ``loss_date`` is the earliest close date of those lost deals, and that *anchor
+  loss* (category, competitor, segment, … , id, amount, account name) describes
+  the account. Two losses on the same earliest day: the lowest
+  ``opportunity_id`` (text order) is the anchor;
+- ``comeback_date`` is the earliest close date of a WON deal of the same
+  account_key — any deal, filters NOT applied, from any import or CRM — with
+  close date > loss_date (a win on the day of the loss is not a comeback). Two
+  wins that day: the lowest ``opportunity_id`` is the comeback deal.
+
+``as_of`` (:func:`as_of_date`) is the latest close date of any closed deal in
+the database unless the user gives one. Nothing closed after as_of is known at
+as_of, so a user-given as_of earlier than the data gives the picture as it was
+that day: a won deal after as_of is no comeback (yet), and a lost deal after
+as_of is no loss (yet) — without the latter, an account first lost after as_of
+would count as lost but could never be eligible, come back or be placed on the
+curve (its time since loss would be negative). With the default as_of both
+rules change nothing.
+
+With horizon H days, an account is **eligible** when ``loss_date ≤ as_of − H``
+(it has been watched for the whole horizon) and **came back** when it is
+eligible and ``comeback_date − loss_date ≤ H``.
+
+>>> from analytics.store import connect
+>>> con = connect(":memory:")
+>>> cur = con.cursor()
+>>> _ = cur.execute('''INSERT INTO opportunities
+...     (opportunity_id, account_key, outcome, close_date, import_id)
+...     VALUES ('1', 'acme', 'lost', DATE '2023-01-01', 1),
+...            ('2', 'acme', 'won',  DATE '2023-03-02', 1),  -- 60 days later: came back
+...            ('3', 'bolt', 'lost', DATE '2022-06-01', 1),
+...            ('4', 'bolt', 'won',  DATE '2022-06-01', 1),  -- same day: not a comeback
+...            ('5', 'cask', 'lost', DATE '2024-01-01', 1)   -- as_of: not eligible for H=365
+... ''')
+>>> s = summary(cur, Filters(), ComebackSettings())
+>>> s["as_of"], s["lost_accounts"], s["eligible"], s["came_back"], s["median_days_to_comeback"]
+('2024-01-01', 3, 2, 1, 60.0)
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import InvalidSettingError
+from analytics.filters import BLANK_LABEL, DIMENSIONS, Filters
+from analytics.stats import rate
+from analytics.survival import kaplan_meier
+
+#: What :func:`breakdown` may group by: the anchor loss's category or any dimension.
+BREAKDOWNS: tuple[str, ...] = ("category", *DIMENSIONS)
+
+
+def _whole(value: object) -> bool:
+    """A whole number (Python or numpy int), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class ComebackSettings:
+    """Horizon in days (≥ 1) and an optional as_of date (default: from the data)."""
+
+    horizon_days: int = 365
+    as_of: date | None = None
+
+    def __post_init__(self) -> None:
+        h = self.horizon_days
+        if not _whole(h) or h < 1:
+            raise InvalidSettingError(
+                f"The comeback horizon must be a whole number of days, 1 or more, not {h!r}."
+            )
+        object.__setattr__(self, "horizon_days", int(h))
+        if isinstance(self.as_of, datetime):
+            object.__setattr__(self, "as_of", self.as_of.date())
+        elif self.as_of is not None and not isinstance(self.as_of, date):
+            raise InvalidSettingError(f"as_of must be a date, not {self.as_of!r}.")
+
+
+def as_of_date(cur: duckdb.DuckDBPyConnection, settings: ComebackSettings) -> date | None:
+    """``settings.as_of``, else the latest close date of any closed deal in the
+    database (no filters); None when there is no closed deal at all."""
+    if settings.as_of is not None:
+        return settings.as_of
+    row = cur.execute(
+        "SELECT max(close_date) FROM opportunities WHERE outcome IN ('won', 'lost')"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]:
+    """``WITH … anchor AS (…)``: one row per lost account, with its bound parameters.
+
+    Columns: account_key, account_name (of the anchor loss), lost_opportunity_id,
+    loss_date, category, competitor, segment, region, owner, product, lead_source,
+    industry, lost_amount, comeback_opportunity_id, comeback_date, comeback_amount,
+    comeback_account_name, days_to_comeback (comeback_date − loss_date) and
+    days_observed (as_of − loss_date). Only deals closed on or before ``as_of``
+    are used (module docstring). E.g. losses on 2023-01-05 (id B) and 2023-01-05
+    (id A) and wins on 2023-01-05 and 2023-02-04: anchor A, comeback 2023-02-04,
+    30 days.
+    """
+    where, where_params = filters.where("o")
+    dims = ", ".join(f"o.{name}" for name in DIMENSIONS)
+    anchor_dims = ", ".join(f"f.{name}" for name in DIMENSIONS)
+    sql = f"""
+        WITH lost AS (
+            SELECT o.account_key, o.account_name, o.opportunity_id, o.close_date,
+                   o.loss_reason, {dims}, o.amount,
+                   row_number() OVER (PARTITION BY o.account_key
+                                      ORDER BY o.close_date, o.opportunity_id) AS rn
+            FROM opportunities o
+            WHERE o.outcome = 'lost' AND o.account_key IS NOT NULL
+              AND o.close_date <= CAST(? AS DATE) AND ({where})
+        ),
+        first_loss AS (SELECT * FROM lost WHERE rn = 1),
+        wins AS (
+            SELECT f.account_key, w.opportunity_id, w.close_date, w.amount, w.account_name,
+                   row_number() OVER (PARTITION BY f.account_key
+                                      ORDER BY w.close_date, w.opportunity_id) AS rn
+            FROM first_loss f
+            JOIN opportunities w
+              ON w.account_key = f.account_key AND w.outcome = 'won'
+             AND w.close_date > f.close_date AND w.close_date <= CAST(? AS DATE)
+        ),
+        anchor AS (
+            SELECT f.account_key, f.account_name, f.opportunity_id AS lost_opportunity_id,
+                   f.close_date AS loss_date, f.loss_reason AS category, {anchor_dims},
+                   f.amount AS lost_amount,
+                   c.opportunity_id AS comeback_opportunity_id, c.close_date AS comeback_date,
+                   c.amount AS comeback_amount, c.account_name AS comeback_account_name,
+                   date_diff('day', f.close_date, c.close_date) AS days_to_comeback,
+                   date_diff('day', f.close_date, CAST(? AS DATE)) AS days_observed
+            FROM first_loss f
+            LEFT JOIN wins c ON c.account_key = f.account_key AND c.rn = 1
+        )
+    """
+    return sql, [as_of, *where_params, as_of, as_of]
+
+
+#: ``came back``, given the horizon as the only parameter.
+_CAME_BACK = "days_observed >= CAST(? AS BIGINT) AND days_to_comeback <= CAST(? AS BIGINT)"
+
+
+def summary(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, settings: ComebackSettings
+) -> dict[str, object]:
+    """The §9 ``comebacks`` object.
+
+    lost_accounts = anchor rows; eligible = days_observed ≥ H; came_back = eligible
+    and days_to_comeback ≤ H; comeback_rate = came_back / eligible; ever_rate =
+    accounts with a comeback_date / lost_accounts; median_days_to_comeback over
+    every account with a comeback_date, whatever H (even count: mean of the two
+    middle values, e.g. 10, 20, 40, 90 → 30.0). Rates and median None when empty.
+    """
+    as_of = as_of_date(cur, settings)
+    cte, params = anchor_cte(filters, as_of)
+    h = settings.horizon_days
+    row = cur.execute(
+        f"""{cte}
+        SELECT count(*),
+               count(*) FILTER (WHERE days_observed >= CAST(? AS BIGINT)),
+               count(*) FILTER (WHERE {_CAME_BACK}),
+               count(comeback_date),
+               median(days_to_comeback)
+        FROM anchor
+        """,
+        [*params, h, h, h],
+    ).fetchone()
+    lost, eligible, came_back, returned, median = row if row else (0, 0, 0, 0, None)
+    return {
+        "as_of": as_of.isoformat() if as_of else None,
+        "horizon_days": h,
+        "lost_accounts": int(lost),
+        "eligible": int(eligible),
+        "came_back": int(came_back),
+        "comeback_rate": came_back / eligible if eligible else None,
+        "ever_rate": returned / lost if lost else None,
+        "median_days_to_comeback": float(median) if median is not None else None,
+    }
+
+
+def curve(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, settings: ComebackSettings
+) -> pd.DataFrame:
+    """Kaplan–Meier time to comeback over every lost account.
+
+    Event = comeback after ``days_to_comeback`` days; an account with none is
+    censored at ``as_of − loss_date`` days. SQL returns one row per (days, event)
+    with its account count; :func:`analytics.survival.kaplan_meier` does the rest.
+    Columns: time (days since loss), at_risk, events, censored, survival, low,
+    high, and for the chart ``comeback_prob`` = 1 − survival (the share expected
+    to have come back by then) with its band ``comeback_low`` = 1 − high,
+    ``comeback_high`` = 1 − low.
+    """
+    as_of = as_of_date(cur, settings)
+    cte, params = anchor_cte(filters, as_of)
+    groups = cur.execute(
+        f"""{cte}
+        SELECT coalesce(days_to_comeback, days_observed) AS days,
+               comeback_date IS NOT NULL AS event,
+               count(*) AS accounts
+        FROM anchor
+        GROUP BY ALL
+        ORDER BY ALL
+        """,
+        params,
+    ).fetchall()
+    km = kaplan_meier(
+        [g[0] for g in groups], [bool(g[1]) for g in groups], [int(g[2]) for g in groups]
+    )
+    km["comeback_prob"] = 1.0 - km["survival"]
+    km["comeback_low"] = 1.0 - km["high"]
+    km["comeback_high"] = 1.0 - km["low"]
+    return km
+
+
+def cohorts(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    settings: ComebackSettings,
+    max_months: int = 24,
+) -> pd.DataFrame:
+    """Share of each loss-quarter cohort that came back within m months, m = 1…max_months.
+
+    "Within m months" is ``comeback_date ≤ loss_date + m`` calendar months (end of
+    month clamped: 2023-01-31 + 1 month = 2023-02-28). A cell is shown only once
+    every account of the cohort has been watched for m months, i.e. the cohort's
+    latest loss_date + m months ≤ as_of; other cells have came_back_cum <NA> and
+    share NaN (unknown, not 0). Columns: cohort (first day of the quarter),
+    accounts, months_since_loss, came_back_cum, share. ``settings.horizon_days``
+    is not used.
+    """
+    if not _whole(max_months) or max_months < 1:
+        raise InvalidSettingError(
+            f"The cohort table needs a whole number of months, 1 or more, not {max_months!r}."
+        )
+    as_of = as_of_date(cur, settings)
+    cte, params = anchor_cte(filters, as_of)
+    return cur.execute(
+        f"""{cte},
+        cohort AS (
+            SELECT CAST(date_trunc('quarter', loss_date) AS DATE) AS cohort,
+                   loss_date, comeback_date
+            FROM anchor
+        ),
+        sizes AS (
+            SELECT cohort, count(*) AS accounts, max(loss_date) AS last_loss
+            FROM cohort GROUP BY cohort
+        ),
+        months AS (
+            SELECT CAST(range AS INTEGER) AS m FROM range(1, CAST(? AS BIGINT) + 1)
+        ),
+        cells AS (
+            SELECT s.cohort, s.accounts, m.m AS months_since_loss,
+                   CAST(s.last_loss + to_months(m.m) AS DATE) <= CAST(? AS DATE) AS observable,
+                   count(*) FILTER (
+                       WHERE c.comeback_date <= CAST(c.loss_date + to_months(m.m) AS DATE)
+                   ) AS came_back
+            FROM sizes s
+            CROSS JOIN months m
+            JOIN cohort c ON c.cohort = s.cohort
+            GROUP BY s.cohort, s.accounts, s.last_loss, m.m
+        )
+        SELECT cohort, accounts, months_since_loss,
+               CASE WHEN observable THEN came_back END AS came_back_cum,
+               CASE WHEN observable THEN came_back / accounts END AS share
+        FROM cells
+        ORDER BY cohort, months_since_loss
+        """,
+        [*params, int(max_months), as_of],
+    ).df()
+
+
+def breakdown(
+    cur: duckdb.DuckDBPyConnection, filters: Filters, settings: ComebackSettings, by: str
+) -> pd.DataFrame:
+    """Comeback rate by an attribute of the anchor loss: ``category`` (its §3 loss
+    reason), ``competitor``, ``segment`` or any other filter dimension.
+
+    Columns: value (blank → "(none)"), lost_accounts, eligible, came_back,
+    comeback_rate with its 95% Wilson low / high and small_sample (< 10 eligible),
+    ever_rate. Largest groups first. E.g. 4 accounts lost on price, 3 eligible, 1
+    came back → comeback_rate 1/3, small sample.
+    """
+    if by not in BREAKDOWNS:
+        raise InvalidSettingError(
+            f"Cannot break comebacks down by {by!r}; choose one of: {', '.join(BREAKDOWNS)}."
+        )
+    as_of = as_of_date(cur, settings)
+    cte, params = anchor_cte(filters, as_of)
+    h = settings.horizon_days
+    rows = cur.execute(
+        f"""{cte}
+        SELECT coalesce(anchor.{by}, ?) AS value,
+               count(*) AS lost_accounts,
+               count(*) FILTER (WHERE days_observed >= CAST(? AS BIGINT)) AS eligible,
+               count(*) FILTER (WHERE {_CAME_BACK}) AS came_back,
+               count(comeback_date) AS returned
+        FROM anchor
+        GROUP BY 1
+        ORDER BY lost_accounts DESC, value
+        """,
+        [*params, BLANK_LABEL, h, h, h],
+    ).fetchall()
+    out = []
+    for value, lost, eligible, came_back, returned in rows:
+        r = rate(came_back, eligible)
+        out.append({
+            "value": value, "lost_accounts": int(lost), "eligible": int(eligible),
+            "came_back": int(came_back), "comeback_rate": r.value, "low": r.low,
+            "high": r.high, "small_sample": r.small_sample,
+            "ever_rate": returned / lost if lost else None,
+        })
+    return pd.DataFrame(out, columns=[
+        "value", "lost_accounts", "eligible", "came_back", "comeback_rate", "low", "high",
+        "small_sample", "ever_rate",
+    ])
+
+
+def returned_accounts(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    settings: ComebackSettings,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """The lost accounts that came back (whatever the horizon), latest comeback first.
+
+    Columns: account_key, account_name (as on the anchor loss), lost_opportunity_id,
+    loss_date, loss_reason (the anchor's §3 category), lost_to (its competitor),
+    lost_amount, comeback_opportunity_id, comeback_date, comeback_amount,
+    comeback_account_name (as on the won deal: it may be spelled differently),
+    days_to_comeback. At most ``limit`` rows.
+    """
+    if not _whole(limit) or limit < 0:
+        raise InvalidSettingError(f"The row limit must be a whole number ≥ 0, not {limit!r}.")
+    as_of = as_of_date(cur, settings)
+    cte, params = anchor_cte(filters, as_of)
+    return cur.execute(
+        f"""{cte}
+        SELECT account_key, account_name, lost_opportunity_id, loss_date,
+               category AS loss_reason, competitor AS lost_to, lost_amount,
+               comeback_opportunity_id, comeback_date, comeback_amount,
+               comeback_account_name, days_to_comeback
+        FROM anchor
+        WHERE comeback_date IS NOT NULL
+        ORDER BY comeback_date DESC, account_key
+        LIMIT ?
+        """,
+        [*params, int(limit)],
+    ).df()
