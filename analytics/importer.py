@@ -124,6 +124,8 @@ class ImportResult:
 
 def _text(value: object) -> str | None:
     """A cell as trimmed text (None when blank); whole floats from XLSX lose their '.0'."""
+    if type(value) is str:  # the common case, kept fast
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():

@@ -165,6 +165,12 @@ def _find_header(rows: Sequence[Sequence[object]], file_name: str) -> int:
     )
 
 
+def _filled(cells: Sequence[object]) -> list[str]:
+    """The non-blank cells of a row, as text."""
+    return [text for text in (c if type(c) is str else ("" if c is None else str(c)) for c in cells)
+            if text and not text.isspace()]
+
+
 def _is_blank(cells: Sequence[object]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
@@ -173,19 +179,19 @@ def _split_body(table: RawTable, body: list[tuple[int, list[object]]]) -> None:
     """Keep data records; drop blank lines and footer lines (single-cell rows that
     match a footer, or that follow the last data row after a blank line)."""
     width = len(table.header)
+    filled_cells = [_filled(cells) for _, cells in body]
     last_data = -1
-    for position, (_, cells) in enumerate(body):
-        filled = [c for c in cells if c is not None and str(c).strip()]
+    for position, filled in enumerate(filled_cells):
         if len(filled) >= 2 or (width == 1 and filled):
             last_data = position
     blank_seen_after = False
     for position, (line, cells) in enumerate(body):
-        if _is_blank(cells):
+        filled = filled_cells[position]
+        if not filled:
             table.blank_lines += 1
             if position > last_data:
                 blank_seen_after = True
             continue
-        filled = [str(c) for c in cells if c is not None and str(c).strip()]
         single = len(filled) == 1 and width > 1
         if single and (_FOOTER.match(filled[0]) or (position > last_data and blank_seen_after)):
             table.footer_lines += 1
