@@ -1,0 +1,296 @@
+"""The deals behind every number: drill-down lists, counts and CSV export.
+
+Every chart point maps to a selection here: the page's :class:`Filters` plus
+the point's own criteria (an outcome, a loss category, a competitor, a
+dimension value, a close-date period) and an optional text search. Criteria
+combine with AND. ``cycle_days`` is the §4 cycle (closed deals with both dates).
+
+Example: search is a case-insensitive substring; ``%`` and ``_`` match themselves.
+
+>>> from analytics.store import connect
+>>> from analytics.filters import Filters
+>>> cur = connect(":memory:").cursor()
+>>> _ = cur.executemany(
+...     "INSERT INTO opportunities (opportunity_id, account_name, outcome, close_date, import_id)"
+...     " VALUES (?, ?, ?, ?, 1)",
+...     [("a", "100% Juice Co", "won", "2024-01-05"), ("b", "1000 Juices", "lost", "2024-02-01"),
+...      ("c", "=HYPERLINK(1)", "lost", "2024-03-01")])
+>>> list_deals(cur, Filters(), search="100%")["opportunity_id"].tolist()
+['a']
+>>> count_deals(cur, Filters(), outcome="lost")
+2
+>>> export_csv_bytes(cur, Filters(), search="hyperlink").decode().splitlines()[1].split(",")[:2]
+['c', "'=HYPERLINK(1)"]
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics.categories import CATEGORIES
+from analytics.cycle import CYCLE_DAYS
+from analytics.errors import InvalidSettingError
+from analytics.filters import BLANK_LABEL, Filters, dimension
+
+#: The user-facing columns of a deal, in display order, with their SQL over alias ``o``.
+DEAL_COLUMNS: dict[str, str] = {
+    name: CYCLE_DAYS if name == "cycle_days" else f"o.{name}"
+    for name in (
+        "opportunity_id", "account_name", "opportunity_name", "owner", "stage", "outcome",
+        "amount", "currency", "close_date", "created_date", "cycle_days", "competitor",
+        "loss_reason", "loss_reason_raw", "loss_notes", "segment", "region", "industry",
+        "product", "lead_source", "fit_score", "competitor_price", "budget",
+    )
+}
+
+#: Text columns: sorted case-insensitively and formula-neutralised in exports.
+TEXT_COLUMNS: frozenset[str] = frozenset({
+    "opportunity_id", "account_name", "opportunity_name", "owner", "stage", "outcome",
+    "currency", "competitor", "loss_reason", "loss_reason_raw", "loss_notes", "segment",
+    "region", "industry", "product", "lead_source",
+})
+
+#: Columns a list may be sorted by (the only identifiers ``order_by`` can name).
+SORTABLE: tuple[str, ...] = tuple(DEAL_COLUMNS)
+
+#: Text searched by ``search``.
+SEARCHED: tuple[str, ...] = ("account_name", "opportunity_name", "owner", "competitor",
+                             "loss_reason_raw")
+
+OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def like_pattern(text: str) -> str:
+    """An ``ILIKE ... ESCAPE '\\'`` pattern matching ``text`` anywhere, wildcards taken literally.
+
+    >>> like_pattern("50%_off")
+    '%50\\\\%\\\\_off%'
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _equals_or_blank(column: str, value: str) -> tuple[str, list[object]]:
+    """``column = value``, where ``BLANK_LABEL`` means NULL or blank."""
+    if value == BLANK_LABEL:
+        return f"coalesce(trim({column}), '') = ''", []
+    return f"{column} = ?", [value]
+
+
+def _selection(
+    filters: Filters,
+    search: str | None,
+    outcome: str | None,
+    category: str | None,
+    competitor: str | None,
+    dimension_value: tuple[str, str] | None,
+    period: tuple[date, date] | None,
+) -> tuple[str, list[object]]:
+    """The WHERE clause (over alias ``o``) of a deal selection, with its parameters."""
+    sql, params = filters.where("o")
+    parts = [f"({sql})"]
+    if search is not None and search.strip():
+        tests = " OR ".join(f"o.{col} ILIKE ? ESCAPE '\\'" for col in SEARCHED)
+        parts.append(f"({tests})")
+        params.extend([like_pattern(search.strip())] * len(SEARCHED))
+    if outcome is not None:
+        if outcome not in OUTCOMES:
+            raise InvalidSettingError(f"Unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}.")
+        parts.append("o.outcome = ?")
+        params.append(outcome)
+    if category is not None:
+        if category not in CATEGORIES:
+            raise InvalidSettingError(
+                f"Unknown category {category!r}; use one of: {', '.join(CATEGORIES)}."
+            )
+        parts.append("o.outcome = 'lost' AND o.loss_reason = ?")
+        params.append(category)
+    matches = [dimension_value] if dimension_value is not None else []
+    if competitor is not None:
+        matches.append(("competitor", competitor))
+    for dim, value in matches:
+        part, part_params = _equals_or_blank(f"o.{dimension(dim)}", value)
+        parts.append(part)
+        params.extend(part_params)
+    if period is not None:
+        start, end = period
+        if start > end:
+            raise InvalidSettingError(f"The period starts ({start}) after it ends ({end}); swap them.")
+        parts.append("o.close_date BETWEEN ? AND ?")
+        params.extend([start, end])
+    return " AND ".join(parts), params
+
+
+def _order(order_by: str, descending: bool) -> str:
+    if order_by not in SORTABLE:
+        raise InvalidSettingError(f"Cannot sort by {order_by!r}; use one of: {', '.join(SORTABLE)}.")
+    expr = DEAL_COLUMNS[order_by]
+    if order_by in TEXT_COLUMNS:
+        expr = f"lower({expr})"
+    direction = "DESC" if descending else "ASC"
+    return f"{expr} {direction} NULLS LAST, o.opportunity_id"
+
+
+def _select_list(neutralise: bool = False) -> str:
+    items = []
+    for name, expr in DEAL_COLUMNS.items():
+        if neutralise and name in TEXT_COLUMNS:
+            starts = ", ".join("?" for _ in FORMULA_STARTS)
+            expr = f"CASE WHEN left({expr}, 1) IN ({starts}) THEN '''' || {expr} ELSE {expr} END"
+        items.append(f"{expr} AS {name}")
+    return ", ".join(items)
+
+
+def _neutralise_params() -> list[object]:
+    return [c for name in DEAL_COLUMNS if name in TEXT_COLUMNS for c in FORMULA_STARTS]
+
+
+def list_deals(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    search: str | None = None,
+    outcome: str | None = None,
+    category: str | None = None,
+    competitor: str | None = None,
+    dimension_value: tuple[str, str] | None = None,
+    period: tuple[date, date] | None = None,
+    order_by: str = "close_date",
+    descending: bool = True,
+    limit: int | None = 500,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """One page of the deals matching the filters and criteria, :data:`DEAL_COLUMNS` columns.
+
+    ``search``: case-insensitive substring of account, opportunity name, owner,
+    competitor or raw loss reason. ``category`` selects lost deals of that §3
+    category. ``competitor`` / ``dimension_value`` (``(dim, value)``) match a value
+    exactly, :data:`~analytics.filters.BLANK_LABEL` meaning blank. ``period`` is an
+    inclusive close-date range. Sorted by ``order_by`` (one of :data:`SORTABLE`;
+    text case-insensitively, blanks last, ties by id); ``limit=None`` for all rows.
+    """
+    if offset < 0 or (limit is not None and limit < 0):
+        raise InvalidSettingError("The page limit and offset must not be negative.")
+    where, params = _selection(filters, search, outcome, category, competitor, dimension_value, period)
+    page = "LIMIT ? OFFSET ?" if limit is not None else "OFFSET ?"
+    params.extend([limit, offset] if limit is not None else [offset])
+    return cur.execute(
+        f"SELECT {_select_list()} FROM opportunities o WHERE {where} "
+        f"ORDER BY {_order(order_by, descending)} {page}",
+        params,
+    ).df()
+
+
+def count_deals(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    search: str | None = None,
+    outcome: str | None = None,
+    category: str | None = None,
+    competitor: str | None = None,
+    dimension_value: tuple[str, str] | None = None,
+    period: tuple[date, date] | None = None,
+) -> int:
+    """How many deals :func:`list_deals` would list without paging."""
+    where, params = _selection(filters, search, outcome, category, competitor, dimension_value, period)
+    row = cur.execute(f"SELECT count(*) FROM opportunities o WHERE {where}", params).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def export_csv(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    path: str | os.PathLike[str],
+    *,
+    search: str | None = None,
+    outcome: str | None = None,
+    category: str | None = None,
+    competitor: str | None = None,
+    dimension_value: tuple[str, str] | None = None,
+    period: tuple[date, date] | None = None,
+    order_by: str = "close_date",
+    descending: bool = True,
+) -> int:
+    """Write every matching deal (no limit) to a CSV file at ``path``; return the rows written.
+
+    DuckDB writes the file (``COPY ... TO``). Text cells starting with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return get a leading ``'`` so a
+    spreadsheet shows them as text instead of running them as formulas.
+    """
+    where, params = _selection(filters, search, outcome, category, competitor, dimension_value, period)
+    # COPY numbers a bound target path before the parameters of its query, so the
+    # selection goes to a temporary table first and the COPY binds only the path.
+    table = f"debrief_export_{uuid.uuid4().hex}"
+    cur.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT {_select_list(neutralise=True)} "
+        f"FROM opportunities o WHERE {where} ORDER BY {_order(order_by, descending)}",
+        [*_neutralise_params(), *params],
+    )
+    try:
+        row = cur.execute(f"COPY {table} TO ? (FORMAT csv, HEADER true)", [str(path)]).fetchone()
+    finally:
+        cur.execute(f"DROP TABLE IF EXISTS {table}")
+    return int(row[0]) if row else 0
+
+
+def export_csv_bytes(
+    cur: duckdb.DuckDBPyConnection,
+    filters: Filters,
+    *,
+    search: str | None = None,
+    outcome: str | None = None,
+    category: str | None = None,
+    competitor: str | None = None,
+    dimension_value: tuple[str, str] | None = None,
+    period: tuple[date, date] | None = None,
+    order_by: str = "close_date",
+    descending: bool = True,
+) -> bytes:
+    """:func:`export_csv` into memory (through a temporary file), for a download button."""
+    with tempfile.TemporaryDirectory(prefix="debrief-export-") as tmp:
+        path = Path(tmp) / "deals.csv"
+        export_csv(cur, filters, path, search=search, outcome=outcome, category=category,
+                   competitor=competitor, dimension_value=dimension_value, period=period,
+                   order_by=order_by, descending=descending)
+        return path.read_bytes()
+
+
+def dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:
+    """Distinct non-blank values of the dimension ``dim`` over all deals, sorted case-insensitively."""
+    column = f"o.{dimension(dim)}"
+    rows = cur.execute(
+        f"SELECT {column} FROM opportunities o WHERE coalesce(trim({column}), '') <> '' "
+        f"GROUP BY {column} ORDER BY lower({column}), {column}"
+    ).fetchall()
+    return [value for (value,) in rows]
+
+
+def currencies(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Distinct non-blank currency codes of all deals, sorted (to pick a money symbol)."""
+    rows = cur.execute(
+        "SELECT o.currency FROM opportunities o WHERE coalesce(trim(o.currency), '') <> '' "
+        "GROUP BY o.currency ORDER BY o.currency"
+    ).fetchall()
+    return [value for (value,) in rows]
+
+
+def close_date_bounds(cur: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
+    """Earliest and latest close date of any closed deal (``(None, None)`` when there is none)."""
+    row = cur.execute(
+        "SELECT min(o.close_date), max(o.close_date) FROM opportunities o "
+        "WHERE o.outcome IN ('won', 'lost')"
+    ).fetchone()
+    assert row is not None
+    return row[0], row[1]
