@@ -8,6 +8,8 @@ Values are always bound parameters; column names only ever come from
 ('o.close_date >= ? AND o.segment IN (?)', [datetime.date(2024, 1, 1), 'SMB'])
 >>> Filters().where()
 ('TRUE', [])
+>>> Filters(region=("EMEA", BLANK_LABEL)).where()
+("(region IN (?) OR coalesce(trim(region), '') = '')", ['EMEA'])
 """
 
 from __future__ import annotations
@@ -92,10 +94,17 @@ class Filters:
             params.append(self.end)
         for name in DIMENSIONS:
             values = getattr(self, name)
-            if values:
-                marks = ", ".join("?" for _ in values)
-                parts.append(f"{qualified(alias, name)} IN ({marks})")
-                params.extend(values)
+            if not values:
+                continue
+            column = qualified(alias, name)
+            named = [v for v in values if v != BLANK_LABEL]
+            tests = []
+            if named:
+                tests.append(f"{column} IN ({', '.join('?' for _ in named)})")
+                params.extend(named)
+            if len(named) < len(values):  # BLANK_LABEL picks the deals with no value
+                tests.append(f"coalesce(trim({column}), '') = ''")
+            parts.append(tests[0] if len(tests) == 1 else "(" + " OR ".join(tests) + ")")
         return (" AND ".join(parts) or "TRUE"), params
 
     def with_dates(self, start: date | None, end: date | None) -> Filters:

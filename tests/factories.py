@@ -57,6 +57,8 @@ def deal(**fields: Any) -> dict[str, Any]:
 
 def insert_deals(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
     """Insert rows (dicts from :func:`deal` or partial dicts) into ``opportunities``."""
+    if not rows:
+        return
     cur = con.cursor()
     full = [r if set(r) >= set(OPPORTUNITY_COLUMN_NAMES) else deal(**r) for r in rows]
     marks = ", ".join("?" for _ in OPPORTUNITY_COLUMN_NAMES)
