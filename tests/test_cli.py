@@ -114,3 +114,44 @@ def test_imports_undo_and_reasons(tmp_path: Path, db: Path, capsys) -> None:
     assert "4 rows removed" in capsys.readouterr().out
     assert run(["imports", "--db", str(db)]) == 0
     assert "undone" in capsys.readouterr().out
+
+
+PRICE_CSV = ("Opportunity ID,Account Name,Stage,Amount,Close Date,Loss Reason,Competitor Price,"
+             "Fit Score\n"
+             "P,Acme,Closed Lost,105,2024-01-01,Price,100,60\n"
+             "W,Acme,Closed Won,10,2024-03-01,,,\n"
+             "Z,Zeta,Closed Lost,10,2024-06-30,Timing,,\n")
+
+
+@pytest.mark.parametrize(("flags", "expected_class"), [
+    ([], "easy_reason"),  # fit 60 >= 50, gap (105-100)/100 = 5% <= 10%
+    (["--tolerance", "0.01"], "genuine_price"),  # 5% > 1%
+    (["--fit-threshold", "70"], "wrong_customer"),  # 60 < 70
+])
+def test_summary_threshold_flags(tmp_path: Path, db: Path, capsys, flags, expected_class) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(PRICE_CSV)
+    run(["import", str(path), "--db", str(db)])
+    capsys.readouterr()
+    assert run(["summary", "--json", "--db", str(db), *flags]) == 0
+    price_fit = json.loads(capsys.readouterr().out)["price_fit"]
+    assert price_fit[expected_class] == 1
+    assert sum(price_fit[k] for k in ("wrong_customer", "easy_reason", "genuine_price", "unknown")) == 1
+
+
+@pytest.mark.parametrize(("flags", "eligible", "came_back"), [
+    # as_of = 2024-06-30 (latest close). Acme lost 2024-01-01, won 2024-03-01 (60 days later);
+    # Zeta lost 2024-06-30. With H=365 nobody is eligible (Acme's loss is 181 days before as_of).
+    ([], 0, 0),
+    (["--horizon-days", "90"], 1, 1),  # Acme: 181 >= 90 eligible, 60 <= 90 came back
+    (["--horizon-days", "30"], 1, 0),  # eligible, but 60 > 30
+    (["--horizon-days", "90", "--as-of", "2024-02-15"], 0, 0),  # 45 days: not yet eligible
+])
+def test_summary_comeback_flags(tmp_path: Path, db: Path, capsys, flags, eligible, came_back) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text(PRICE_CSV)
+    run(["import", str(path), "--db", str(db)])
+    capsys.readouterr()
+    assert run(["summary", "--json", "--db", str(db), *flags]) == 0
+    cb = json.loads(capsys.readouterr().out)["comebacks"]
+    assert (cb["eligible"], cb["came_back"]) == (eligible, came_back)
