@@ -34,7 +34,7 @@ RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 #: Every category, in display order.
-CATEGORIES: tuple[str, ...] = tuple(name for name, _ in RULES) + ("other", "unspecified")
+CATEGORIES: tuple[str, ...] = (*(name for name, _ in RULES), "other", "unspecified")
 
 CATEGORY_LABELS: dict[str, str] = {
     "price": "Price",

@@ -23,7 +23,7 @@ from analytics.errors import InvalidSettingError
 from analytics.headers import normalise_header
 
 DIALECTS: tuple[str, ...] = ("salesforce", "hubspot", "pipedrive", "generic")
-SOURCES: tuple[str, ...] = ("auto",) + DIALECTS
+SOURCES: tuple[str, ...] = ("auto", *DIALECTS)
 
 _PIPEDRIVE_PREFIX = re.compile(r"^\s*deal\s*-\s*", re.IGNORECASE)
 _HUBSPOT = {"recordid", "dealname", "dealstage", "associatedcompany", "dealowner", "createdate",

@@ -4,7 +4,7 @@
 True
 >>> account_key(None, "Müller & Söhne GmbH")
 'muller and sohne'
->>> account_key("001XYZ", "Acme") 
+>>> account_key("001XYZ", "Acme")
 '001XYZ'
 >>> account_key(None, "  ") is None
 True

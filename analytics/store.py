@@ -168,7 +168,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
     return found
 
 
-def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: str | os.PathLike[str] | None = None, *,
+            read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the Debrief database and bring its schema up to date.
 
     ``path`` defaults to :func:`default_db_path`; ``":memory:"`` gives a throw-away store.

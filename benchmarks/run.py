@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics import comebacks, competitors, cycle, deals, loss_reasons, price_fit, winrates  # noqa: E402
-from analytics.filters import Filters  # noqa: E402
-from analytics.importer import import_files  # noqa: E402
-from analytics.store import connect  # noqa: E402
-from analytics.summary import summary  # noqa: E402
+from analytics import comebacks, competitors, cycle, deals, loss_reasons, price_fit, winrates
+from analytics.filters import Filters
+from analytics.importer import import_files
+from analytics.store import connect
+from analytics.summary import summary
 
 HEADER = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
           "Amount", "Close Date", "Created Date", "Loss Reason", "Primary Competitor",
@@ -53,7 +53,8 @@ def write_export(path: Path, n: int, seed: int = 1) -> None:
             lost = stage == "Closed Lost"
             out.writerow([
                 f"006{i:09d}", f"Deal {i}", rng.choice(accounts), f"Rep {rng.randrange(60)}", stage,
-                f"${amount:,}.00", "" if stage == "Negotiation" else f"{close.month}/{close.day}/{close.year}",
+                f"${amount:,}.00",
+                "" if stage == "Negotiation" else f"{close.month}/{close.day}/{close.year}",
                 f"{created.month}/{created.day}/{created.year}",
                 rng.choice(REASONS) if lost else "", rng.choice(["Alpha", "Beta", "Gamma", "Delta", ""]),
                 f"{amount * rng.uniform(0.7, 1.3):.2f}" if rng.random() < 0.5 else "",
@@ -92,36 +93,39 @@ def run(sizes: list[int], workdir: Path) -> list[tuple[int, str, float]]:
         t0 = time.perf_counter()
         import_files(con, [export], now=datetime(2026, 1, 2))
         results.append((n, "re-import, all unchanged", time.perf_counter() - t0))
-        cur = con.cursor()
-        f = Filters()
-        f_seg = Filters(start=date(2022, 1, 1), end=date(2023, 12, 31), segment=("Enterprise",))
-        pf, cb = price_fit.PriceFitSettings(), comebacks.ComebackSettings()
-        calls: dict[str, Callable[[], object]] = {
-            "Overview: headline x2 + trend": lambda: (
-                winrates.headline(cur, f_seg), winrates.headline(cur, f),
-                winrates.by_period(cur, f, "month")),
-            "winrates.by_dimension(owner)": lambda: winrates.by_dimension(cur, f, "owner"),
-            "loss_reasons.pareto + over_time": lambda: (
-                loss_reasons.pareto(cur, f), loss_reasons.over_time(cur, f, "quarter")),
-            "loss_reasons.by_dimension(competitor)": lambda: loss_reasons.by_dimension(cur, f, "competitor"),
-            "competitors.head_to_head + trend": lambda: (
-                competitors.head_to_head(cur, f), competitors.trend(cur, f, "quarter")),
-            "price_fit.matrix + class_counts": lambda: (
-                price_fit.matrix(cur, f, pf), price_fit.class_counts(cur, f, pf)),
-            "price_fit.price_losses (1000)": lambda: price_fit.price_losses(cur, f, pf),
-            "comebacks.summary": lambda: comebacks.summary(cur, f, cb),
-            "comebacks.curve": lambda: comebacks.curve(cur, f, cb),
-            "comebacks.cohorts": lambda: comebacks.cohorts(cur, f, cb),
-            "cycle.cycle_summary": lambda: cycle.cycle_summary(cur, f),
-            "deals.list_deals (page of 500, search)": lambda: deals.list_deals(cur, f, search="deal 12"),
-            "summary (all of §9)": lambda: summary(cur, f),
-        }
-        for name, call in calls.items():
+        for name, call in page_calls(con.cursor()).items():
             results.append((n, name, timed(call)))
         results.append((n, "peak RSS at end, MB", peak_rss_mb()))
         con.close()
         export.unlink()
     return results
+
+
+def page_calls(cur) -> dict[str, Callable[[], object]]:
+    """Every engine call a page makes, by name, bound to one cursor."""
+    f = Filters()
+    f_seg = Filters(start=date(2022, 1, 1), end=date(2023, 12, 31), segment=("Enterprise",))
+    pf, cb = price_fit.PriceFitSettings(), comebacks.ComebackSettings()
+    return {
+        "Overview: headline x2 + trend": lambda: (
+            winrates.headline(cur, f_seg), winrates.headline(cur, f),
+            winrates.by_period(cur, f, "month")),
+        "winrates.by_dimension(owner)": lambda: winrates.by_dimension(cur, f, "owner"),
+        "loss_reasons.pareto + over_time": lambda: (
+            loss_reasons.pareto(cur, f), loss_reasons.over_time(cur, f, "quarter")),
+        "loss_reasons.by_dimension(competitor)": lambda: loss_reasons.by_dimension(cur, f, "competitor"),
+        "competitors.head_to_head + trend": lambda: (
+            competitors.head_to_head(cur, f), competitors.trend(cur, f, "quarter")),
+        "price_fit.matrix + class_counts": lambda: (
+            price_fit.matrix(cur, f, pf), price_fit.class_counts(cur, f, pf)),
+        "price_fit.price_losses (1000)": lambda: price_fit.price_losses(cur, f, pf),
+        "comebacks.summary": lambda: comebacks.summary(cur, f, cb),
+        "comebacks.curve": lambda: comebacks.curve(cur, f, cb),
+        "comebacks.cohorts": lambda: comebacks.cohorts(cur, f, cb),
+        "cycle.cycle_summary": lambda: cycle.cycle_summary(cur, f),
+        "deals.list_deals (page of 500, search)": lambda: deals.list_deals(cur, f, search="deal 12"),
+        "summary (all of §9)": lambda: summary(cur, f),
+    }
 
 
 def main() -> None:

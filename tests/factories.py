@@ -91,7 +91,7 @@ def random_deals(seed: int, n: int = 400) -> list[dict[str, Any]]:
         if amount and rng.random() < 0.1:
             comp_price = amount / 1.1  # gap of exactly 10%, up to float error
         rows.append(deal(
-            account_name=rng.choice(accounts + [None]),
+            account_name=rng.choice([*accounts, None]),
             owner=rng.choice(["Ann", "Bo", "Cy", None]),
             created_date=created,
             close_date=close,
