@@ -1,0 +1,105 @@
+"""Comebacks: lost accounts that later bought from us — how many, how soon, and after which losses."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import comebacks, ui
+from analytics.errors import DebriefError
+
+ctx = ui.setup_page("Comebacks", intro="An account we lost that later won a deal with us — in any CRM, "
+                                       "under any spelling of its name.")
+if ctx.matching.lost == 0:
+    ui.no_matches("lost deals")
+    st.stop()
+
+c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+horizon = c1.select_slider("Comeback horizon", options=[90, 180, 270, 365, 540, 730], value=365,
+                           format_func=ui.months_label, key="cb_horizon",
+                           help="A comeback counts when the account wins a deal within this time of its "
+                                "first loss; only accounts lost at least this long ago are eligible.")
+as_of = c2.date_input("As of", value=None, key="cb_as_of", format="YYYY-MM-DD",
+                      help="Look at the data as it was on this day. Empty: the latest close date.")
+try:
+    settings = comebacks.ComebackSettings(horizon_days=int(horizon), as_of=as_of)
+except DebriefError as err:
+    st.error(str(err))
+    st.stop()
+
+summary = ui.load(comebacks.summary, ctx.filters, settings)
+if summary["lost_accounts"] == 0:
+    st.info("None of the lost deals matching these filters names an account, so comebacks cannot be "
+            "followed. Map the account or company column on the Import page.")
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric(f"Came back within {ui.months_label(horizon).split(' (')[0]}",
+               ui.fmt_pct(summary["comeback_rate"]), border=True,
+               help=f"{summary['came_back']:,} of the {summary['eligible']:,} accounts lost at least "
+                    f"{horizon} days before {summary['as_of']} won a deal within {horizon} days.")
+cols[1].metric("Ever came back", ui.fmt_pct(summary["ever_rate"]), border=True,
+               help="Share of all lost accounts with a later win, however long it took.")
+cols[2].metric("Median time to come back", ui.fmt_days(summary["median_days_to_comeback"]), border=True,
+               help="Over the accounts that came back.")
+cols[3].metric("Lost accounts", ui.fmt_count(summary["lost_accounts"]), border=True,
+               help=f"Accounts with a lost deal in the filters; {summary['eligible']:,} eligible for the "
+                    f"horizon. Data as of {summary['as_of']}.")
+if summary["eligible"]:
+    st.caption(f"{summary['came_back']:,} of {summary['eligible']:,} eligible accounts came back within "
+               f"the horizon · as of {summary['as_of']}.")
+else:
+    st.info(f"No account lost in these filters was lost at least {ui.horizon_label(horizon)} before "
+            f"{summary['as_of']}, so none can be judged on this horizon yet. Shorten the horizon or widen "
+            "the date range; the curve below already uses every account.", icon=":material/hourglass:")
+
+left, right = st.columns(2, gap="large")
+with left:
+    ui.chart(ui.km_figure(ui.load(comebacks.curve, ctx.filters, settings), horizon), key="cb_curve")
+    st.caption("Kaplan–Meier estimate: accounts lost recently count for as long as we have watched them. "
+               "Shaded: 95% band.")
+with right:
+    cohorts = ui.load(comebacks.cohorts, ctx.filters, settings, 24)
+    if cohorts.empty:
+        st.info("No cohort to show.")
+    else:
+        ui.chart(ui.cohort_figure(cohorts), key="cb_cohorts")
+        st.caption("Blank cells are not known yet: the cohort has not been watched that long.")
+
+if summary["eligible"]:
+    left, right = st.columns(2, gap="large")
+    by_reason = ui.labelled_categories(ui.load(comebacks.breakdown, ctx.filters, settings, "category"),
+                                       "value")
+    by_comp = ui.load(comebacks.breakdown, ctx.filters, settings, "competitor").head(10)
+    charts = ((left, by_reason, "Comeback rate by the original loss reason", "cb_by_reason"),
+              (right, by_comp, "Comeback rate by who we lost to", "cb_by_competitor"))
+    for column, df, title, key in charts:
+        with column:
+            ui.chart(ui.rate_dots(df, "value", title, value="comeback_rate", value_title="Comeback rate (%)",
+                                  count="eligible", count_label="eligible accounts", successes="came_back",
+                                  success_label="came back", reference=summary["comeback_rate"],
+                                  reference_label="All"), key=key)
+    st.caption(ui.SMALL_SAMPLE_NOTE.replace("closed deals", "eligible accounts"))
+
+st.subheader("Accounts that came back", anchor=False)
+returned = ui.load(comebacks.returned_accounts, ctx.filters, settings)
+if returned.empty:
+    st.caption("No lost account has won a deal since.")
+else:
+    st.dataframe(
+        ui.labelled_categories(returned, "loss_reason"), hide_index=True, width="stretch", placeholder="—",
+        column_order=["account_name", "loss_date", "loss_reason", "lost_to", "lost_amount",
+                      "comeback_date", "comeback_account_name", "comeback_amount", "days_to_comeback"],
+        column_config={
+            "account_name": st.column_config.TextColumn("Account (when lost)", width="medium"),
+            "loss_date": ui.date_column("Lost on"),
+            "loss_reason": "Loss reason",
+            "lost_to": "Lost to",
+            "lost_amount": ui.money_column("Lost amount"),
+            "comeback_date": ui.date_column("Won on"),
+            "comeback_account_name": st.column_config.TextColumn("Account (when won)", width="medium"),
+            "comeback_amount": ui.money_column("Won amount"),
+            "days_to_comeback": st.column_config.NumberColumn("Days later", format="%d"),
+        },
+    )
+    st.caption(f"{len(returned):,} accounts, latest comeback first. The name can differ between the lost "
+               "and the won deal: Debrief matches accounts by their normalised name or CRM id.")

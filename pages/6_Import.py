@@ -1,0 +1,138 @@
+"""Import: load CRM exports (CSV / XLSX), check them before they land, and undo an import."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import dialects, ui
+from analytics.errors import DebriefError
+
+ctx = ui.setup_page("Import", needs_deals=False,
+                    intro="Upload Salesforce, HubSpot or Pipedrive exports. Nothing is written until "
+                          "you press Import, and every import can be undone.")
+
+# ------------------------------------------------------------------ the last import's result
+for result in st.session_state.get("import_results", []):
+    with st.container(border=True):
+        st.markdown(f":material/check_circle: **{result['file_name']}** — import #{result['import_id']} "
+                    f"({ui.DIALECT_LABELS.get(result['dialect'], result['dialect'])})")
+        cols = st.columns(6)
+        for col, (label, key) in zip(cols, [("Rows read", "rows_read"), ("Loaded", "loaded"),
+                                             ("Updated", "updated"), ("Unchanged", "unchanged"),
+                                             ("Duplicates", "duplicates"), ("Rejected", "rejected")],
+                                     strict=True):
+            col.metric(label, ui.fmt_count(result[key]))
+        for note in result["notes"]:
+            st.caption(f":material/info: {note}")
+        if result["rejected"]:
+            st.download_button(f"Download the {result['rejected']:,} rejected rows (CSV)",
+                               ui.rejected_csv(result["import_id"]),
+                               file_name=f"debrief-rejects-{result['import_id']}.csv", mime="text/csv",
+                               key=f"rejects_{result['import_id']}", icon=":material/download:")
+if st.session_state.get("import_results"):
+    ui.page_link("Overview", label="See the updated numbers", icon=":material/arrow_forward:")
+    st.button("Dismiss", key="dismiss_results", on_click=st.session_state.pop, args=("import_results", None))
+
+# ------------------------------------------------------------------ upload and check
+st.subheader("1 · Upload exports", anchor=False)
+uploads = st.file_uploader(
+    "CSV or XLSX exports of opportunities / deals", type=["csv", "xlsx", "txt", "tsv"],
+    accept_multiple_files=True, key=f"uploader_{st.session_state.get('uploader_round', 0)}",
+    help="Export a report of closed and open opportunities with their stage, amount, close date, "
+         "loss reason and competitor. Several files at once are fine.")
+
+ready = []
+for upload in uploads or []:
+    with st.expander(f":material/description: {upload.name} · {ui.fmt_size(upload.size)}", expanded=True):
+        c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+        source = c1.selectbox("Exported from", dialects.SOURCES, key=f"source_{upload.file_id}",
+                              format_func=ui.DIALECT_LABELS.get,
+                              help="Detected from the column names; force it if the guess is wrong.")
+        day_first = c2.checkbox("Dates are day/month/year", key=f"dayfirst_{upload.file_id}",
+                                help="Only used for a date column whose values could be read either way.")
+        try:
+            auto = ui.prepare_cached(upload, source, None, day_first)
+        except DebriefError as err:
+            st.error(str(err), icon=":material/block:")
+            continue
+        if source == "auto":
+            st.caption(f"Detected: **{ui.DIALECT_LABELS.get(auto.dialect, auto.dialect)}** export · "
+                       f"{auto.table.encoding} · {auto.rows_read:,} rows")
+
+        st.markdown("**Preview** (first rows, as read)")
+        st.dataframe(ui.preview_frame(auto), hide_index=True, width="stretch", height=250)
+
+        st.markdown("**Columns** — check what each column feeds; change any that is wrong")
+        mapping_table = ui.mapping_frame(auto)
+        edited = st.data_editor(
+            mapping_table, key=f"mapping_{upload.file_id}", hide_index=True, width="stretch",
+            height=min(38 + 35 * len(mapping_table), 740),
+            disabled=["column", "examples"], num_rows="fixed",
+            column_config={
+                "column": st.column_config.TextColumn("Column in the file", width="medium"),
+                "examples": st.column_config.TextColumn("Examples", width="large"),
+                "maps_to": st.column_config.SelectboxColumn("Feeds", options=ui.MAPPING_OPTIONS,
+                                                            required=True, width="medium"),
+            })
+        mapping = ui.mapping_changes(mapping_table, edited)
+        try:
+            prepared = ui.prepare_cached(upload, source, mapping, day_first) if mapping else auto
+        except DebriefError as err:
+            st.error(str(err), icon=":material/block:")
+            continue
+
+        st.markdown("**Check before importing**")
+        cols = st.columns(4)
+        cols[0].metric("Rows read", ui.fmt_count(prepared.rows_read))
+        cols[1].metric("Will load", ui.fmt_count(len(prepared.rows)))
+        cols[2].metric("Will be rejected", ui.fmt_count(len(prepared.rejects)))
+        cols[3].metric("Exact duplicates", ui.fmt_count(prepared.duplicates))
+        for note in prepared.notes:
+            st.caption(f":material/info: {note}")
+        if prepared.rejects:
+            rejects = ui.rejects_frame(prepared)
+            st.dataframe(rejects, hide_index=True, width="stretch", height=min(38 + 35 * len(rejects), 250),
+                         column_config={
+                             "line": ui.count_column("Line"),
+                             "reason": st.column_config.TextColumn("Why", width="large"),
+                             "raw": st.column_config.TextColumn("Row as in the file", width="large")})
+        if prepared.rows:
+            ready.append(prepared)
+        else:
+            st.warning("No row of this file can be loaded; fix the column mapping above.")
+
+if uploads:
+    label = f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}"
+    if st.button(label, type="primary", disabled=not ready, key="import_button", icon=":material/upload:"):
+        results = ui.run_imports(ready)
+        st.session_state["import_results"] = results
+        st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
+        st.rerun()
+
+# ------------------------------------------------------------------ history and undo
+st.subheader("2 · Import history", anchor=False)
+history = ui.history_frame(ui.all_imports())
+if history.empty:
+    st.caption("No import yet.")
+else:
+    st.caption("Undo removes what an import wrote and puts back the rows it replaced. Undo the newest "
+               "imports first.")
+    for row in history.itertuples(index=False):
+        with st.container(border=True):
+            c1, c2, c3 = st.columns([4, 5, 1], vertical_alignment="center")
+            c1.markdown(f"**#{row.import_id} · {row.file_name}**  \n{row.dialect} · "
+                        f"{ui.fmt_date(row.imported_at)}")
+            c2.markdown(f"{row.loaded:,} loaded · {row.updated:,} updated · {row.unchanged:,} unchanged · "
+                        f"{row.duplicates:,} duplicates · {row.rejected:,} rejected")
+            if row.status == "Undone":
+                c3.markdown(f":gray[Undone {ui.fmt_date(row.undone_at)}]")
+            elif c3.button("Undo", key=f"undo_{row.import_id}", icon=":material/undo:", width="stretch"):
+                try:
+                    done = ui.undo_import(int(row.import_id))
+                except DebriefError as err:
+                    st.error(str(err))
+                else:
+                    st.session_state.pop("import_results", None)
+                    ui.flash("success", f"Import #{done.import_id} undone: {done.removed:,} rows removed, "
+                                        f"{done.restored:,} earlier versions restored.")
+                    st.rerun()
