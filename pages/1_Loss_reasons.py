@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import deals, loss_reasons, ui
+from analytics import charts, deals, loss_reasons, ui
+from analytics import formatting as fmt
 from analytics.errors import DebriefError
 
 ctx = ui.setup_page("Loss reasons", intro="Why we lose — ranked, broken down and followed over time. "
@@ -25,7 +26,7 @@ def _pick_from_chart() -> None:
         st.session_state["reasons_drill"] = picked[0]
 
 
-ui.chart(ui.pareto_figure(pareto, measure, sym), key="reasons_pareto", on_select=_pick_from_chart)
+ui.chart(charts.pareto_figure(pareto, measure, sym), key="reasons_pareto", on_select=_pick_from_chart)
 if measure == "amount" and ui.currency_note():
     st.caption(ui.currency_note())
 
@@ -33,22 +34,22 @@ options = list(pareto["category"])
 if st.session_state.get("reasons_drill") not in options:
     st.session_state.pop("reasons_drill", None)
 category = st.selectbox("Deals lost to", options, index=None, key="reasons_drill",
-                        format_func=ui.category_label, placeholder="Click a bar above, or pick a category")
+                        format_func=fmt.category_label, placeholder="Click a bar above, or pick a category")
 if category:
-    ui.drill_down(f"Lost to {ui.category_label(category)}", ctx.filters, category=category)
+    ui.drill_down(f"Lost to {fmt.category_label(category)}", ctx.filters, category=category)
 
 st.divider()
 by = st.segmented_control("Break down by", ["competitor", "segment", "owner", "region", "product"],
                           default="competitor", key="reasons_by",
-                          format_func=lambda d: ui.DIMENSION_LABELS[d]) or "competitor"
+                          format_func=lambda d: fmt.DIMENSION_LABELS[d]) or "competitor"
 breakdown = ui.load(loss_reasons.by_dimension, ctx.filters, by)
-ui.chart(ui.reasons_heatmap(breakdown, ui.DIMENSION_LABELS[by]), key="reasons_heatmap")
+ui.chart(charts.reasons_heatmap(breakdown, fmt.DIMENSION_LABELS[by]), key="reasons_heatmap")
 st.caption("Darker: a bigger share of that row's lost deals; the number is the lost deals. "
            "Up to 12 rows, most losses first.")
 
 grain = st.segmented_control("Period", ["month", "quarter", "year"], default="quarter",
                              format_func=str.capitalize, key="reasons_grain") or "quarter"
-ui.chart(ui.share_over_time(ui.load(loss_reasons.over_time, ctx.filters, grain), grain),
+ui.chart(charts.share_over_time(ui.load(loss_reasons.over_time, ctx.filters, grain), grain),
          key="reasons_over_time")
 
 st.divider()
@@ -58,7 +59,7 @@ st.caption("Each raw reason is put in a category by keyword rules. If a rule got
 raw = ui.load(loss_reasons.raw_reasons, ctx.filters)
 table = raw.assign(
     raw=raw["raw"].where(raw["raw"] != "", "(blank)"),
-    category=[ui.category_label(c) for c in raw["category"]],
+    category=[fmt.category_label(c) for c in raw["category"]],
 )
 with st.form("reasons_form", border=False):
     edited = st.data_editor(

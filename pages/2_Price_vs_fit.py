@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import price_fit, ui
+from analytics import charts, price_fit, ui
+from analytics import formatting as fmt
 from analytics.errors import DebriefError
 
 ctx = ui.setup_page("Price vs fit", intro="Deals lost \"on price\", sorted by what the evidence says: "
@@ -51,8 +52,8 @@ else:
 counts = ui.load(price_fit.class_counts, ctx.filters, settings)
 cols = st.columns(5)
 for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=False):
-    col.metric(ui.PRICE_CLASS_LABELS[klass], ui.fmt_count(counts[klass]), border=True)
-cols[4].metric("Mismatch rate", ui.fmt_pct(counts["mismatch_rate"]), border=True,
+    col.metric(fmt.PRICE_CLASS_LABELS[klass], fmt.fmt_count(counts[klass]), border=True)
+cols[4].metric("Mismatch rate", fmt.fmt_pct(counts["mismatch_rate"]), border=True,
                help="Wrong customer + easy excuse, as a share of the price losses that could be classified.")
 
 EXPLAIN = {
@@ -75,30 +76,30 @@ cols = st.columns(4)
 for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=True):
     meaning, action = EXPLAIN[klass]
     with col.container(border=True, height="stretch"):
-        st.markdown(f"**:material/label: {ui.PRICE_CLASS_LABELS[klass]}** · "
-                    f"{ui.fmt_count(counts[klass])} deals")
+        st.markdown(f"**:material/label: {fmt.PRICE_CLASS_LABELS[klass]}** · "
+                    f"{fmt.fmt_count(counts[klass])} deals")
         st.write(meaning)
         st.caption(f"**What to do:** {action}")
 
 left, right = st.columns(2, gap="large")
 with left:
     matrix = ui.load(price_fit.matrix, ctx.filters, settings)
-    ui.chart(ui.price_fit_matrix(matrix, price_fit.fit_bands(settings), price_fit.gap_bands(settings)),
+    ui.chart(charts.price_fit_matrix(matrix, price_fit.fit_bands(settings), price_fit.gap_bands(settings)),
              key="pf_matrix")
     st.caption("Every closed deal (won or lost, any reason). Colour: win rate; n<10 marks a small sample.")
 with right:
     losses = ui.load(price_fit.price_losses, ctx.filters, settings)
-    plotted = ui.plottable(losses)
+    plotted = charts.plottable(losses)
     if plotted.empty:
         st.info("No price loss has both a fit score and a price gap to plot.")
     else:
-        ui.chart(ui.price_scatter(plotted, fit_threshold, settings.tolerance), key="pf_scatter")
+        ui.chart(charts.price_scatter(plotted, fit_threshold, settings.tolerance), key="pf_scatter")
     st.caption(f"{len(plotted):,} of {len(losses):,} price losses have both a fit score and a price gap. "
                "Dashed lines: the fit threshold and the price tolerance. A deal above the budget bracket "
                "is the wrong customer wherever it sits.")
 
 st.subheader("The deals in each class", anchor=False)
-tabs = st.tabs([f"{ui.PRICE_CLASS_LABELS[k]} ({counts[k]:,})" for k in price_fit.PRICE_CLASSES])
+tabs = st.tabs([f"{fmt.PRICE_CLASS_LABELS[k]} ({counts[k]:,})" for k in price_fit.PRICE_CLASSES])
 for tab, klass in zip(tabs, price_fit.PRICE_CLASSES, strict=True):
     with tab:
         rows = ui.load(price_fit.price_losses, ctx.filters, settings, price_class=klass)

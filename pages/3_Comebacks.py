@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import comebacks, ui
+from analytics import charts, comebacks, ui
+from analytics import formatting as fmt
 from analytics.errors import DebriefError
 
 ctx = ui.setup_page("Comebacks", intro="An account we lost that later won a deal with us — in any CRM, "
@@ -15,7 +16,7 @@ if ctx.matching.lost == 0:
 
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
 horizon = c1.select_slider("Comeback horizon", options=[90, 180, 270, 365, 540, 730], value=365,
-                           format_func=ui.months_label, key="cb_horizon",
+                           format_func=fmt.months_label, key="cb_horizon",
                            help="A comeback counts when the account wins a deal within this time of its "
                                 "first loss; only accounts lost at least this long ago are eligible.")
 as_of = c2.date_input("As of", value=None, key="cb_as_of", format="YYYY-MM-DD",
@@ -33,28 +34,28 @@ if summary["lost_accounts"] == 0:
     st.stop()
 
 cols = st.columns(4)
-cols[0].metric(f"Came back within {ui.months_label(horizon).split(' (')[0]}",
-               ui.fmt_pct(summary["comeback_rate"]), border=True,
+cols[0].metric(f"Came back within {fmt.months_label(horizon).split(' (')[0]}",
+               fmt.fmt_pct(summary["comeback_rate"]), border=True,
                help=f"{summary['came_back']:,} of the {summary['eligible']:,} accounts lost at least "
                     f"{horizon} days before {summary['as_of']} won a deal within {horizon} days.")
-cols[1].metric("Ever came back", ui.fmt_pct(summary["ever_rate"]), border=True,
+cols[1].metric("Ever came back", fmt.fmt_pct(summary["ever_rate"]), border=True,
                help="Share of all lost accounts with a later win, however long it took.")
-cols[2].metric("Median time to come back", ui.fmt_days(summary["median_days_to_comeback"]), border=True,
+cols[2].metric("Median time to come back", fmt.fmt_days(summary["median_days_to_comeback"]), border=True,
                help="Over the accounts that came back.")
-cols[3].metric("Lost accounts", ui.fmt_count(summary["lost_accounts"]), border=True,
+cols[3].metric("Lost accounts", fmt.fmt_count(summary["lost_accounts"]), border=True,
                help=f"Accounts with a lost deal in the filters; {summary['eligible']:,} eligible for the "
                     f"horizon. Data as of {summary['as_of']}.")
 if summary["eligible"]:
     st.caption(f"{summary['came_back']:,} of {summary['eligible']:,} eligible accounts came back within "
                f"the horizon · as of {summary['as_of']}.")
 else:
-    st.info(f"No account lost in these filters was lost at least {ui.horizon_label(horizon)} before "
+    st.info(f"No account lost in these filters was lost at least {fmt.horizon_label(horizon)} before "
             f"{summary['as_of']}, so none can be judged on this horizon yet. Shorten the horizon or widen "
             "the date range; the curve below already uses every account.", icon=":material/hourglass:")
 
 left, right = st.columns(2, gap="large")
 with left:
-    ui.chart(ui.km_figure(ui.load(comebacks.curve, ctx.filters, settings), horizon), key="cb_curve")
+    ui.chart(charts.km_figure(ui.load(comebacks.curve, ctx.filters, settings), horizon), key="cb_curve")
     st.caption("Kaplan–Meier estimate: accounts lost recently count for as long as we have watched them. "
                "Shaded: 95% band.")
 with right:
@@ -62,7 +63,7 @@ with right:
     if cohorts.empty:
         st.info("No cohort to show.")
     else:
-        ui.chart(ui.cohort_figure(cohorts), key="cb_cohorts")
+        ui.chart(charts.cohort_figure(cohorts), key="cb_cohorts")
         st.caption("Blank cells are not known yet: the cohort has not been watched that long.")
 
 if summary["eligible"]:
@@ -70,15 +71,16 @@ if summary["eligible"]:
     by_reason = ui.labelled_categories(ui.load(comebacks.breakdown, ctx.filters, settings, "category"),
                                        "value")
     by_comp = ui.load(comebacks.breakdown, ctx.filters, settings, "competitor").head(10)
-    charts = ((left, by_reason, "Comeback rate by the original loss reason", "cb_by_reason"),
-              (right, by_comp, "Comeback rate by who we lost to", "cb_by_competitor"))
-    for column, df, title, key in charts:
+    breakdowns = ((left, by_reason, "Comeback rate by the original loss reason", "cb_by_reason"),
+                  (right, by_comp, "Comeback rate by who we lost to", "cb_by_competitor"))
+    for column, df, title, key in breakdowns:
         with column:
-            ui.chart(ui.rate_dots(df, "value", title, value="comeback_rate", value_title="Comeback rate (%)",
-                                  count="eligible", count_label="eligible accounts", successes="came_back",
-                                  success_label="came back", reference=summary["comeback_rate"],
-                                  reference_label="All"), key=key)
-    st.caption(ui.SMALL_SAMPLE_NOTE.replace("closed deals", "eligible accounts"))
+            ui.chart(charts.rate_dots(df, "value", title, value="comeback_rate",
+                                      value_title="Comeback rate (%)", count="eligible",
+                                      count_label="eligible accounts", successes="came_back",
+                                      success_label="came back", reference=summary["comeback_rate"],
+                                      reference_label="All"), key=key)
+    st.caption(charts.SMALL_SAMPLE_NOTE.replace("closed deals", "eligible accounts"))
 
 st.subheader("Accounts that came back", anchor=False)
 returned = ui.load(comebacks.returned_accounts, ctx.filters, settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import competitors, loss_reasons, ui
+from analytics import charts, competitors, loss_reasons, ui
 
 ctx = ui.setup_page("Competitors", intro="Head-to-head win rates over the closed deals that name a "
                                          "competitor. Click a dot to list those deals.")
@@ -25,10 +25,10 @@ def _pick_from_chart() -> None:
 
 left, right = st.columns(2, gap="large")
 with left:
-    ui.chart(ui.rate_dots(h2h, "competitor", "Our win rate against each competitor",
+    ui.chart(charts.rate_dots(h2h, "competitor", "Our win rate against each competitor",
                           reference=ctx.matching.win_rate.value, reference_label="All deals"),
              key="comp_h2h", on_select=_pick_from_chart)
-    st.caption(f"Bars: 95% Wilson interval. {ui.SMALL_SAMPLE_NOTE}")
+    st.caption(f"Bars: 95% Wilson interval. {charts.SMALL_SAMPLE_NOTE}")
 with right:
     st.dataframe(
         h2h, hide_index=True, width="stretch",
@@ -59,8 +59,8 @@ with left:
     grain = c2.selectbox("Period", ["quarter", "month", "year"], key="comp_grain",
                          format_func=str.capitalize)
     trend = ui.load(competitors.trend, ctx.filters, grain)
-    ui.chart(ui.competitor_trend(trend, grain, shown), key="comp_trend")
+    ui.chart(charts.competitor_trend(trend, grain, shown), key="comp_trend")
 with right:
     breakdown = ui.load(loss_reasons.by_dimension, ctx.filters, "competitor")
-    ui.chart(ui.reasons_heatmap(breakdown, "Competitor"), key="comp_reasons")
+    ui.chart(charts.reasons_heatmap(breakdown, "Competitor"), key="comp_reasons")
     st.caption("Why we lose, per competitor: share of the lost deals against each one (number: lost deals).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import deals, ui
+from analytics import formatting as fmt
 
 ctx = ui.setup_page("Deals", intro="The deals matching the sidebar filters. The download has every "
                                    "matching deal, safe to open in a spreadsheet.")
@@ -17,7 +18,7 @@ c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1.3, 1], vertical_alignment="bottom")
 search = c1.text_input("Search", key="deals_search", placeholder="Account, deal, owner, competitor, reason…",
                        icon=":material/search:")
 outcome = c2.segmented_control("Outcome", ["won", "lost", "open"], key="deals_outcome",
-                               format_func=ui.OUTCOME_LABELS.get, help="None selected: every outcome.")
+                               format_func=fmt.OUTCOME_LABELS.get, help="None selected: every outcome.")
 order_by = c3.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="deals_sort")
 ARROWS = {"desc": ":material/arrow_downward:", "asc": ":material/arrow_upward:"}
 order = c4.segmented_control("Order", ["desc", "asc"], default="desc", key="deals_order",
@@ -31,7 +32,7 @@ if total == 0:
     ui.no_matches("deals")
     st.stop()
 
-pages = ui.page_count(total, size)
+pages = fmt.page_count(total, size)
 view = (ctx.filters, search, outcome, order_by, descending, size)
 if st.session_state.get("deals_view") != view or ui.current_page("deals_page") > pages:
     st.session_state["deals_view"] = view  # a new selection starts on its first page
@@ -39,8 +40,8 @@ if st.session_state.get("deals_view") != view or ui.current_page("deals_page") >
 top_left, top_right = st.columns([3, 1], vertical_alignment="center")
 page = ui.current_page("deals_page")
 rows = ui.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
-               limit=size, offset=ui.page_offset(page, size))
-top_left.markdown(f"**{ui.fmt_count(total)} deals** · showing {ui.page_span(page, size, total)}")
+               limit=size, offset=fmt.page_offset(page, size))
+top_left.markdown(f"**{fmt.fmt_count(total)} deals** · showing {fmt.page_span(page, size, total)}")
 csv = ui.load(deals.export_csv_bytes, ctx.filters, **criteria, order_by=order_by, descending=descending)
 top_right.download_button("Download CSV", csv, file_name="debrief-deals.csv", mime="text/csv",
                           icon=":material/download:", key="deals_download", width="stretch")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import dialects, ui
+from analytics import formatting as fmt
 from analytics.errors import DebriefError
 
 ctx = ui.setup_page("Import", needs_deals=False,
@@ -15,13 +16,13 @@ ctx = ui.setup_page("Import", needs_deals=False,
 for result in st.session_state.get("import_results", []):
     with st.container(border=True):
         st.markdown(f":material/check_circle: **{result['file_name']}** — import #{result['import_id']} "
-                    f"({ui.DIALECT_LABELS.get(result['dialect'], result['dialect'])})")
+                    f"({fmt.DIALECT_LABELS.get(result['dialect'], result['dialect'])})")
         cols = st.columns(6)
         for col, (label, key) in zip(cols, [("Rows read", "rows_read"), ("Loaded", "loaded"),
                                              ("Updated", "updated"), ("Unchanged", "unchanged"),
                                              ("Duplicates", "duplicates"), ("Rejected", "rejected")],
                                      strict=True):
-            col.metric(label, ui.fmt_count(result[key]))
+            col.metric(label, fmt.fmt_count(result[key]))
         for note in result["notes"]:
             st.caption(f":material/info: {note}")
         if result["rejected"]:
@@ -43,10 +44,10 @@ uploads = st.file_uploader(
 
 ready = []
 for upload in uploads or []:
-    with st.expander(f":material/description: {upload.name} · {ui.fmt_size(upload.size)}", expanded=True):
+    with st.expander(f":material/description: {upload.name} · {fmt.fmt_size(upload.size)}", expanded=True):
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
         source = c1.selectbox("Exported from", dialects.SOURCES, key=f"source_{upload.file_id}",
-                              format_func=ui.DIALECT_LABELS.get,
+                              format_func=fmt.DIALECT_LABELS.get,
                               help="Detected from the column names; force it if the guess is wrong.")
         day_first = c2.checkbox("Dates are day/month/year", key=f"dayfirst_{upload.file_id}",
                                 help="Only used for a date column whose values could be read either way.")
@@ -56,7 +57,7 @@ for upload in uploads or []:
             st.error(str(err), icon=":material/block:")
             continue
         if source == "auto":
-            st.caption(f"Detected: **{ui.DIALECT_LABELS.get(auto.dialect, auto.dialect)}** export · "
+            st.caption(f"Detected: **{fmt.DIALECT_LABELS.get(auto.dialect, auto.dialect)}** export · "
                        f"{auto.table.encoding} · {auto.rows_read:,} rows")
 
         st.markdown("**Preview** (first rows, as read)")
@@ -83,10 +84,10 @@ for upload in uploads or []:
 
         st.markdown("**Check before importing**")
         cols = st.columns(4)
-        cols[0].metric("Rows read", ui.fmt_count(prepared.rows_read))
-        cols[1].metric("Will load", ui.fmt_count(len(prepared.rows)))
-        cols[2].metric("Will be rejected", ui.fmt_count(len(prepared.rejects)))
-        cols[3].metric("Exact duplicates", ui.fmt_count(prepared.duplicates))
+        cols[0].metric("Rows read", fmt.fmt_count(prepared.rows_read))
+        cols[1].metric("Will load", fmt.fmt_count(len(prepared.rows)))
+        cols[2].metric("Will be rejected", fmt.fmt_count(len(prepared.rejects)))
+        cols[3].metric("Exact duplicates", fmt.fmt_count(prepared.duplicates))
         for note in prepared.notes:
             st.caption(f":material/info: {note}")
         if prepared.rejects:
@@ -121,11 +122,11 @@ else:
         with st.container(border=True):
             c1, c2, c3 = st.columns([4, 5, 1], vertical_alignment="center")
             c1.markdown(f"**#{row.import_id} · {row.file_name}**  \n{row.dialect} · "
-                        f"{ui.fmt_date(row.imported_at)}")
+                        f"{fmt.fmt_date(row.imported_at)}")
             c2.markdown(f"{row.loaded:,} loaded · {row.updated:,} updated · {row.unchanged:,} unchanged · "
                         f"{row.duplicates:,} duplicates · {row.rejected:,} rejected")
             if row.status == "Undone":
-                c3.markdown(f":gray[Undone {ui.fmt_date(row.undone_at)}]")
+                c3.markdown(f":gray[Undone {fmt.fmt_date(row.undone_at)}]")
             elif c3.button("Undo", key=f"undo_{row.import_id}", icon=":material/undo:", width="stretch"):
                 try:
                     done = ui.undo_import(int(row.import_id))

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import deals, ui, winrates
+from analytics import deals, winrates
+from analytics import formatting as fmt
 from analytics.filters import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +173,7 @@ def test_every_page_opens_and_keeps_the_filters(page, server: str, sample_db: Pa
     expected = winrates.headline(cur, year)
     open_url(page, f"{server}/?from=2025-01-01&to=2025-12-31")
     assert page.locator("h1").first.inner_text().strip().endswith("Overview")
-    assert metric_value(page, "Win rate") == ui.fmt_pct(expected.win_rate.value)
+    assert metric_value(page, "Win rate") == fmt.fmt_pct(expected.win_rate.value)
     assert page.get_by_text("You are looking at sample data").count() == 1
     shoot(page, "overview")
     for label, name in (("Loss reasons", "loss-reasons"), ("Price vs fit", "price-vs-fit"),
@@ -185,7 +186,7 @@ def test_every_page_opens_and_keeps_the_filters(page, server: str, sample_db: Pa
             total = deals.count_deals(cur, year)
             assert page.get_by_text(f"{total:,} deals", exact=False).count() >= 1
     go_to(page, "Overview")
-    assert metric_value(page, "Win rate") == ui.fmt_pct(expected.win_rate.value)
+    assert metric_value(page, "Win rate") == fmt.fmt_pct(expected.win_rate.value)
 
 
 def test_click_a_loss_reason_to_list_its_deals(page, server: str, sample_db: Path, open_db) -> None:
@@ -198,7 +199,7 @@ def test_click_a_loss_reason_to_list_its_deals(page, server: str, sample_db: Pat
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.1)
     page.wait_for_selector("text=Lost to Price", timeout=30_000)
     settle(page)
-    top = ui.category_label("price")  # the sample loses most deals on price: the first bar
+    top = fmt.category_label("price")  # the sample loses most deals on price: the first bar
     total = deals.count_deals(cur, Filters(), category="price")
     assert page.get_by_text(f"Lost to {top}").count() >= 1
     assert page.get_by_text(f"{total:,} deals").count() >= 1
@@ -223,8 +224,8 @@ def test_upload_a_hubspot_export_and_see_the_counts_change(page, server: str, sa
     assert metric_value(page, "Loaded") == "6"
     shoot(page, "import-done")
     go_to(page, "Overview")
-    assert metric_value(page, "Won deals") == ui.fmt_count(before.won + 3)
-    assert metric_value(page, "Lost deals") == ui.fmt_count(before.lost + 3)
+    assert metric_value(page, "Won deals") == fmt.fmt_count(before.won + 3)
+    assert metric_value(page, "Lost deals") == fmt.fmt_count(before.lost + 3)
     assert page.get_by_text(f"{before.total + 6:,} deals").count() >= 1
     # a user file is loaded now: the sample banner is gone
     assert page.get_by_text("You are looking at sample data").count() == 0
@@ -234,7 +235,7 @@ def test_upload_a_hubspot_export_and_see_the_counts_change(page, server: str, sa
     page.wait_for_selector("text=Import #4 undone")
     settle(page)
     go_to(page, "Overview")
-    assert metric_value(page, "Won deals") == ui.fmt_count(before.won)
+    assert metric_value(page, "Won deals") == fmt.fmt_count(before.won)
 
 
 def test_a_link_with_filters_opens_the_same_view(page, server: str, sample_db: Path, open_db) -> None:
@@ -247,7 +248,7 @@ def test_a_link_with_filters_opens_the_same_view(page, server: str, sample_db: P
     shoot(page, "deals-filtered-by-link")
     go_to(page, "Overview")
     assert "segment=Enterprise" in page.url
-    won = ui.fmt_count(winrates.headline(cur, chosen).won)
+    won = fmt.fmt_count(winrates.headline(cur, chosen).won)
     assert metric_value(page, "Won deals") == won
     page.reload()
     settle(page)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from analytics import comebacks, competitors, deals, importer, loss_reasons, price_fit, store, ui, winrates
+from analytics import formatting as fmt
 from analytics.filters import Filters
 from tests.conftest import IMPORTED_AT
 
@@ -66,11 +67,20 @@ def test_every_page_renders_the_sample_data(app, sample_db: Path, title: str) ->
 
 @pytest.mark.parametrize("title", [t for t in PAGES if t != "Import"])
 def test_an_empty_database_asks_for_an_import(app, empty_db: Path, title: str) -> None:
-    at = app(empty_db, PAGES[title], sample=True)
+    at = app(empty_db, PAGES[title])
     assert not at.exception
     assert any(s.value == "No deals yet — import an export" for s in at.subheader)
     assert "You are looking at sample data" not in all_text(at)  # nothing imported: no banner
     assert not at.metric
+
+
+def test_a_hosted_instance_with_an_empty_disk_opens_on_the_sample(app, empty_db: Path, open_db) -> None:
+    # DEBRIEF_SAMPLE=1 on a database that never had an import (Community Cloud after a restart).
+    at = app(empty_db, sample=True)
+    assert not at.exception
+    assert "You are looking at sample data" in all_text(at)
+    expected = winrates.headline(open_db(empty_db), Filters()).won
+    assert expected > 0 and metric(at, "Won deals").value == fmt.fmt_count(expected)
 
 
 def test_the_import_page_works_on_an_empty_database(app, empty_db: Path) -> None:
@@ -99,13 +109,13 @@ def test_overview_kpis_are_the_engines_headline(app, sample_db: Path, open_db) -
     at = app(sample_db)
     head = winrates.headline(open_db(sample_db), Filters())
     sym = ui.money_symbol()
-    assert metric(at, "Win rate").value == ui.fmt_pct(head.win_rate.value)
-    assert metric(at, "Won deals").value == ui.fmt_count(head.won)
-    assert metric(at, "Lost deals").value == ui.fmt_count(head.lost)
-    assert metric(at, "Average deal size").value == ui.fmt_money(head.avg_won_amount, sym)
-    assert metric(at, "Won amount").value == ui.fmt_money(head.won_amount, sym)
-    assert metric(at, "Lost amount").value == ui.fmt_money(head.lost_amount, sym)
-    assert metric(at, "Sales cycle (won)").value == ui.fmt_days(head.cycle_won_median_days)
+    assert metric(at, "Win rate").value == fmt.fmt_pct(head.win_rate.value)
+    assert metric(at, "Won deals").value == fmt.fmt_count(head.won)
+    assert metric(at, "Lost deals").value == fmt.fmt_count(head.lost)
+    assert metric(at, "Average deal size").value == fmt.fmt_money(head.avg_won_amount, sym)
+    assert metric(at, "Won amount").value == fmt.fmt_money(head.won_amount, sym)
+    assert metric(at, "Lost amount").value == fmt.fmt_money(head.lost_amount, sym)
+    assert metric(at, "Sales cycle (won)").value == fmt.fmt_days(head.cycle_won_median_days)
     assert metric(at, "Win rate").delta == ""  # no date window: nothing to compare with
     assert f"**{head.total:,} deals** from 3 imports" in all_text(at)
     assert len(at.get("plotly_chart")) == 3
@@ -116,9 +126,9 @@ def test_overview_compares_with_the_previous_period(app, sample_db: Path, open_d
     cur = open_db(sample_db)
     quarter = Filters(start=date(2025, 4, 1), end=date(2025, 6, 30))
     now, before = winrates.headline(cur, quarter), winrates.headline(cur, winrates.previous_period(quarter))
-    assert metric(at, "Win rate").value == ui.fmt_pct(now.win_rate.value)
-    assert metric(at, "Win rate").delta == ui.fmt_pp_delta(now.win_rate.value, before.win_rate.value)
-    assert metric(at, "Won deals").delta == ui.count_delta(now.won, before.won)
+    assert metric(at, "Win rate").value == fmt.fmt_pct(now.win_rate.value)
+    assert metric(at, "Win rate").delta == fmt.fmt_pp_delta(now.win_rate.value, before.win_rate.value)
+    assert metric(at, "Won deals").delta == fmt.count_delta(now.won, before.won)
     assert "2025-01-01 → 2025-03-31" in all_text(at)
     assert at.query_params["from"] == "2025-04-01"
 
@@ -131,7 +141,7 @@ def test_a_segment_in_the_link_filters_every_number(app, sample_db: Path, open_d
     cur = open_db(sample_db)
     enterprise = winrates.headline(cur, Filters(segment=("Enterprise",)))
     assert at.multiselect(key="segment").value == ["Enterprise"]
-    assert metric(at, "Won deals").value == ui.fmt_count(enterprise.won)
+    assert metric(at, "Won deals").value == fmt.fmt_count(enterprise.won)
     assert enterprise.won != winrates.headline(cur, Filters()).won
     assert "Segment: Enterprise" in all_text(at)
     assert at.query_params["segment"] == "Enterprise"
@@ -159,7 +169,8 @@ def test_reset_filters_clears_the_view_and_the_address(app, sample_db: Path, ope
     at.button(key="reset_filters").click().run()
     assert at.multiselect(key="segment").value == []
     assert "segment" not in at.query_params
-    assert metric(at, "Won deals").value == ui.fmt_count(winrates.headline(open_db(sample_db), Filters()).won)
+    expected = winrates.headline(open_db(sample_db), Filters()).won
+    assert metric(at, "Won deals").value == fmt.fmt_count(expected)
 
 
 def test_a_quick_period_sets_the_dates(app, sample_db: Path, open_db) -> None:
@@ -168,7 +179,7 @@ def test_a_quick_period_sets_the_dates(app, sample_db: Path, open_db) -> None:
     assert at.date_input(key="from").value == date(2024, 1, 1)
     assert at.date_input(key="to").value == date(2024, 12, 31)
     year = winrates.headline(open_db(sample_db), Filters(start=date(2024, 1, 1), end=date(2024, 12, 31)))
-    assert metric(at, "Win rate").value == ui.fmt_pct(year.win_rate.value)
+    assert metric(at, "Win rate").value == fmt.fmt_pct(year.win_rate.value)
     assert metric(at, "Win rate").delta  # a whole year has a previous year to compare with
 
 
@@ -226,16 +237,16 @@ def test_price_classes_follow_the_thresholds(app, sample_db: Path, open_db) -> N
     at = app(sample_db, PRICE)
     cur = open_db(sample_db)
     counts = price_fit.class_counts(cur, Filters(), price_fit.PriceFitSettings())
-    for klass, label in ui.PRICE_CLASS_LABELS.items():
-        assert metric(at, label).value == ui.fmt_count(counts[klass])
-    assert metric(at, "Mismatch rate").value == ui.fmt_pct(counts["mismatch_rate"])
+    for klass, label in fmt.PRICE_CLASS_LABELS.items():
+        assert metric(at, label).value == fmt.fmt_count(counts[klass])
+    assert metric(at, "Mismatch rate").value == fmt.fmt_pct(counts["mismatch_rate"])
     at.slider(key="pf_fit").set_value(70).run()
     at.slider(key="pf_tolerance").set_value(20).run()
     stricter = price_fit.class_counts(cur, Filters(),
                                       price_fit.PriceFitSettings(fit_threshold=70, tolerance=0.2))
     assert stricter != counts
-    for klass, label in ui.PRICE_CLASS_LABELS.items():
-        assert metric(at, label).value == ui.fmt_count(stricter[klass])
+    for klass, label in fmt.PRICE_CLASS_LABELS.items():
+        assert metric(at, label).value == fmt.fmt_count(stricter[klass])
     tabs = [stricter[k] for k in price_fit.PRICE_CLASSES if stricter[k]]
     assert [len(t.value) for t in at.dataframe] == tabs
     assert not at.warning  # the sample exports carry fit, competitor price and budget
@@ -261,15 +272,15 @@ def test_comebacks_match_the_engine_for_the_chosen_horizon(app, sample_db: Path,
     at = app(sample_db, COMEBACKS)
     cur = open_db(sample_db)
     year = comebacks.summary(cur, Filters(), comebacks.ComebackSettings())
-    assert metric(at, "Came back within 12 months").value == ui.fmt_pct(year["comeback_rate"])
-    assert metric(at, "Ever came back").value == ui.fmt_pct(year["ever_rate"])
-    assert metric(at, "Median time to come back").value == ui.fmt_days(year["median_days_to_comeback"])
-    assert metric(at, "Lost accounts").value == ui.fmt_count(year["lost_accounts"])
+    assert metric(at, "Came back within 12 months").value == fmt.fmt_pct(year["comeback_rate"])
+    assert metric(at, "Ever came back").value == fmt.fmt_pct(year["ever_rate"])
+    assert metric(at, "Median time to come back").value == fmt.fmt_days(year["median_days_to_comeback"])
+    assert metric(at, "Lost accounts").value == fmt.fmt_count(year["lost_accounts"])
     assert len(at.dataframe[0].value) == len(comebacks.returned_accounts(cur, Filters(),
                                                                          comebacks.ComebackSettings()))
     at.select_slider(key="cb_horizon").set_value(180).run()
     half = comebacks.summary(cur, Filters(), comebacks.ComebackSettings(horizon_days=180))
-    assert metric(at, "Came back within 6 months").value == ui.fmt_pct(half["comeback_rate"])
+    assert metric(at, "Came back within 6 months").value == fmt.fmt_pct(half["comeback_rate"])
     assert not at.exception
 
 
@@ -328,7 +339,7 @@ def test_upload_map_check_import_and_undo(app, sample_db_copy: Path, open_db) ->
     editor = next(d for d in at.data_editor if d.key.startswith("mapping_"))
     mapping = editor.value
     row = list(mapping["column"]).index("Value in USD")
-    assert mapping["maps_to"][row] == ui.IGNORE_LABEL
+    assert mapping["maps_to"][row] == fmt.IGNORE_LABEL
     at.session_state[editor.key] = {"edited_rows": {row: {"maps_to": "Amount"}},
                                     "added_rows": [], "deleted_rows": []}
     at.run()
@@ -382,7 +393,7 @@ def test_a_mapping_without_a_stage_is_refused_with_its_reason(app, empty_db: Pat
     at.file_uploader[0].set_value(("deals.csv", HUBSPOT_CSV.encode(), "text/csv")).run()
     editor = next(d for d in at.data_editor if d.key.startswith("mapping_"))
     row = list(editor.value["column"]).index("Deal Stage")
-    at.session_state[editor.key] = {"edited_rows": {row: {"maps_to": ui.IGNORE_LABEL}},
+    at.session_state[editor.key] = {"edited_rows": {row: {"maps_to": fmt.IGNORE_LABEL}},
                                     "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
