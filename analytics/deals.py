@@ -30,6 +30,7 @@ import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -89,14 +90,23 @@ def _equals_or_blank(column: str, value: str) -> tuple[str, list[object]]:
 
 def _selection(
     filters: Filters,
-    search: str | None,
-    outcome: str | None,
-    category: str | None,
-    competitor: str | None,
-    dimension_value: tuple[str, str] | None,
-    period: tuple[date, date] | None,
+    *,
+    search: str | None = None,
+    outcome: str | None = None,
+    category: str | None = None,
+    competitor: str | None = None,
+    dimension_value: tuple[str, str] | None = None,
+    period: tuple[date, date] | None = None,
 ) -> tuple[str, list[object]]:
-    """The WHERE clause (over alias ``o``) of a deal selection, with its parameters."""
+    """The WHERE clause (over alias ``o``) of a deal selection, with its parameters.
+
+    These keywords are the *criteria* every function of this module accepts:
+    ``search`` (case-insensitive substring of account, opportunity name, owner,
+    competitor or raw loss reason), ``outcome``, ``category`` (lost deals of that
+    §3 category), ``competitor`` / ``dimension_value`` (``(dim, value)``; exact,
+    :data:`~analytics.filters.BLANK_LABEL` meaning blank) and ``period`` (an
+    inclusive close-date range). An unknown keyword is a ``TypeError``.
+    """
     sql, params = filters.where("o")
     parts = [f"({sql})"]
     if search is not None and search.strip():
@@ -159,29 +169,21 @@ def list_deals(
     cur: duckdb.DuckDBPyConnection,
     filters: Filters,
     *,
-    search: str | None = None,
-    outcome: str | None = None,
-    category: str | None = None,
-    competitor: str | None = None,
-    dimension_value: tuple[str, str] | None = None,
-    period: tuple[date, date] | None = None,
     order_by: str = "close_date",
     descending: bool = True,
     limit: int | None = 500,
     offset: int = 0,
+    **criteria: Any,
 ) -> pd.DataFrame:
     """One page of the deals matching the filters and criteria, :data:`DEAL_COLUMNS` columns.
 
-    ``search``: case-insensitive substring of account, opportunity name, owner,
-    competitor or raw loss reason. ``category`` selects lost deals of that §3
-    category. ``competitor`` / ``dimension_value`` (``(dim, value)``) match a value
-    exactly, :data:`~analytics.filters.BLANK_LABEL` meaning blank. ``period`` is an
-    inclusive close-date range. Sorted by ``order_by`` (one of :data:`SORTABLE`;
+    ``criteria`` are the keywords of :func:`_selection` (search, outcome, category,
+    competitor, dimension_value, period). Sorted by ``order_by`` (one of :data:`SORTABLE`;
     text case-insensitively, blanks last, ties by id); ``limit=None`` for all rows.
     """
     if offset < 0 or (limit is not None and limit < 0):
         raise InvalidSettingError("The page limit and offset must not be negative.")
-    where, params = _selection(filters, search, outcome, category, competitor, dimension_value, period)
+    where, params = _selection(filters, **criteria)
     page = "LIMIT ? OFFSET ?" if limit is not None else "OFFSET ?"
     params.extend([limit, offset] if limit is not None else [offset])
     return cur.execute(
@@ -194,16 +196,10 @@ def list_deals(
 def count_deals(
     cur: duckdb.DuckDBPyConnection,
     filters: Filters,
-    *,
-    search: str | None = None,
-    outcome: str | None = None,
-    category: str | None = None,
-    competitor: str | None = None,
-    dimension_value: tuple[str, str] | None = None,
-    period: tuple[date, date] | None = None,
+    **criteria: Any,
 ) -> int:
     """How many deals :func:`list_deals` would list without paging."""
-    where, params = _selection(filters, search, outcome, category, competitor, dimension_value, period)
+    where, params = _selection(filters, **criteria)
     row = cur.execute(f"SELECT count(*) FROM opportunities o WHERE {where}", params).fetchone()
     assert row is not None
     return int(row[0])
@@ -214,14 +210,9 @@ def export_csv(
     filters: Filters,
     path: str | os.PathLike[str],
     *,
-    search: str | None = None,
-    outcome: str | None = None,
-    category: str | None = None,
-    competitor: str | None = None,
-    dimension_value: tuple[str, str] | None = None,
-    period: tuple[date, date] | None = None,
     order_by: str = "close_date",
     descending: bool = True,
+    **criteria: Any,
 ) -> int:
     """Write every matching deal (no limit) to a CSV file at ``path``; return the rows written.
 
@@ -229,7 +220,7 @@ def export_csv(
     ``+``, ``-``, ``@``, a tab or a carriage return get a leading ``'`` so a
     spreadsheet shows them as text instead of running them as formulas.
     """
-    where, params = _selection(filters, search, outcome, category, competitor, dimension_value, period)
+    where, params = _selection(filters, **criteria)
     # COPY numbers a bound target path before the parameters of its query, so the
     # selection goes to a temporary table first and the COPY binds only the path.
     table = f"debrief_export_{uuid.uuid4().hex}"
@@ -249,21 +240,14 @@ def export_csv_bytes(
     cur: duckdb.DuckDBPyConnection,
     filters: Filters,
     *,
-    search: str | None = None,
-    outcome: str | None = None,
-    category: str | None = None,
-    competitor: str | None = None,
-    dimension_value: tuple[str, str] | None = None,
-    period: tuple[date, date] | None = None,
     order_by: str = "close_date",
     descending: bool = True,
+    **criteria: Any,
 ) -> bytes:
     """:func:`export_csv` into memory (through a temporary file), for a download button."""
     with tempfile.TemporaryDirectory(prefix="debrief-export-") as tmp:
         path = Path(tmp) / "deals.csv"
-        export_csv(cur, filters, path, search=search, outcome=outcome, category=category,
-                   competitor=competitor, dimension_value=dimension_value, period=period,
-                   order_by=order_by, descending=descending)
+        export_csv(cur, filters, path, order_by=order_by, descending=descending, **criteria)
         return path.read_bytes()
 
 
