@@ -131,3 +131,11 @@ def test_unusable_files_get_one_clear_error(tmp_path: Path, data: bytes, message
     text = str(caught.value)
     assert text.startswith("deals export.csv: ")
     assert message in text
+
+
+def test_excel_sep_line_names_the_delimiter(tmp_path: Path) -> None:
+    text = "sep=;\nDeal Name;Deal Stage;Amount\nA, B and C;won;1,5\n"
+    table = read_table(write(tmp_path, "x.csv", text.encode()))
+    assert table.delimiter == ";"
+    assert table.header == ["Deal Name", "Deal Stage", "Amount"]
+    assert table.records == [(3, ["A, B and C", "won", "1,5"])]
