@@ -201,6 +201,13 @@ def _split_body(table: RawTable, body: list[tuple[int, list[object]]]) -> None:
         table.records.append((line, cells))
 
 
+def _require_records(table: RawTable) -> None:
+    if not table.records:
+        raise UnusableFileError(
+            table.file_name, "it has column headers but no deal rows",
+            "Check the report's filters (date range, owner) and export it again.")
+
+
 def read_csv_text(text: str, file_name: str, encoding: str) -> RawTable:
     if _looks_binary(text):
         raise UnusableFileError(file_name, "it is a binary file, not a text export", _EXPORT_HINT)
@@ -231,6 +238,7 @@ def read_csv_text(text: str, file_name: str, encoding: str) -> RawTable:
                      encoding=encoding, delimiter=delimiter)
     start = rows.index((header_line, header_cells)) + 1
     _split_body(table, rows[start:])
+    _require_records(table)
     return table
 
 
@@ -264,6 +272,7 @@ def read_xlsx_bytes(data: bytes, file_name: str) -> RawTable:
                              delimiter=",")
             body = [(line, cells) for line, cells in rows if line > header_line]
             _split_body(table, body)
+            _require_records(table)
             if len(book.worksheets) > 1:
                 table.notes.append(f"Read worksheet {sheet.title!r}.")
             return table

@@ -123,6 +123,8 @@ def _zip_bytes() -> bytes:
         (b"Quarterly review\nWe lost three deals to price.\n", "not a table"),
         (b"sector,revenue\nmedical,100\n", "no deal columns were recognised"),
         (b"Account Name,Amount,Close Date\nAcme,100,2024-01-01\n", "no stage / status column"),
+        (b"Deal Name,Deal Stage,Amount\n\n", "headers but no deal rows"),
+        (b'"Opportunity Name","Stage"\n\n"Grand Totals (0 records)"\n', "headers but no deal rows"),
     ],
 )
 def test_unusable_files_get_one_clear_error(tmp_path: Path, data: bytes, message: str) -> None:
