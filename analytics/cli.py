@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import pandas as pd
@@ -36,8 +38,20 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-06-30") from exc
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error style: one line on stderr, exit status 2.
+
+    Sub-command parsers are built from the same class, so a bad value of any
+    flag (``--as-of 2024-02-30``, ``--horizon-days abc``) gets one line too.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(2, f"error: {text}. See: {self.prog} --help\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m analytics",
+    parser = _Parser(prog="python -m analytics",
                                      description="Debrief: win/loss analytics on CRM exports.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -110,7 +124,8 @@ def _cmd_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Non
               f"{result.unchanged} unchanged, {result.duplicates} duplicate, "
               f"{result.rejected} rejected")
         if result.rejected:
-            print(f"  rejected rows: python -m analytics rejects {result.import_id}")
+            db = f" --db {shlex.quote(str(args.db))}" if args.db else ""
+            print(f"  rejected rows: python -m analytics rejects {result.import_id}{db}")
         for note in result.notes:
             print(f"  note: {note}")
 
@@ -143,6 +158,9 @@ def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> No
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.1%}"
 
+    def shown(value: object) -> str:
+        return "n/a" if value is None else str(value)
+
     deals = result["deals"]
     print(f"Deals: {deals['total']} ({deals['won']} won, {deals['lost']} lost, {deals['open']} open)")
     print(f"Win rate: {pct(result['win_rate'])}  excluding no-decision: "
@@ -153,9 +171,9 @@ def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> No
           f"{pf['genuine_price']} genuine price, {pf['unknown']} unknown; "
           f"mismatch rate {pct(pf['mismatch_rate'])}")
     cb = result["comebacks"]
-    print(f"Comebacks (as of {cb['as_of']}, {cb['horizon_days']} days): {cb['came_back']} of "
+    print(f"Comebacks (as of {shown(cb['as_of'])}, {cb['horizon_days']} days): {cb['came_back']} of "
           f"{cb['eligible']} eligible ({pct(cb['comeback_rate'])}); ever {pct(cb['ever_rate'])} of "
-          f"{cb['lost_accounts']} lost accounts; median {cb['median_days_to_comeback']} days")
+          f"{cb['lost_accounts']} lost accounts; median {shown(cb['median_days_to_comeback'])} days")
     if result["competitors"]:
         _print_table([[name, v["won"], v["lost"], pct(v["win_rate"])]
                       for name, v in result["competitors"].items()],

@@ -15,13 +15,14 @@ Every function here reads one per-account table, the *anchor*, built in SQL by
   wins that day: the lowest ``opportunity_id`` is the comeback deal.
 
 ``as_of`` (:func:`as_of_date`) is the latest close date of any closed deal in
-the database unless the user gives one. Nothing closed after as_of is known at
-as_of, so a user-given as_of earlier than the data gives the picture as it was
-that day: a won deal after as_of is no comeback (yet), and a lost deal after
-as_of is no loss (yet) — without the latter, an account first lost after as_of
-would count as lost but could never be eligible, come back or be placed on the
-curve (its time since loss would be negative). With the default as_of both
-rules change nothing.
+the database unless the user gives one. It decides only who is eligible (and
+where the curve censors): the lost accounts, their comebacks, ``ever_rate`` and
+the median are defined over all the deals whatever as_of is (§8, §9). With a
+given as_of earlier than the data, an account lost after as_of still counts as
+lost (it cannot be eligible yet), and a comeback after as_of still counts for
+``ever_rate`` and the median; on the curve, observation stops at as_of (a
+comeback after it is censored at as_of, a loss after it at 0). With the default
+as_of there is nothing after it.
 
 With horizon H days, an account is **eligible** when ``loss_date ≤ as_of − H``
 (it has been watched for the whole horizon) and **came back** when it is
@@ -104,8 +105,8 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
     loss_date, category, competitor, segment, region, owner, product, lead_source,
     industry, lost_amount, comeback_opportunity_id, comeback_date, comeback_amount,
     comeback_account_name, days_to_comeback (comeback_date − loss_date) and
-    days_observed (as_of − loss_date). Only deals closed on or before ``as_of``
-    are used (module docstring). E.g. losses on 2023-01-05 (id B) and 2023-01-05
+    days_observed (as_of − loss_date, negative for a loss after a given as_of).
+    E.g. losses on 2023-01-05 (id B) and 2023-01-05
     (id A) and wins on 2023-01-05 and 2023-02-04: anchor A, comeback 2023-02-04,
     30 days.
     """
@@ -120,7 +121,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
                                       ORDER BY o.close_date, o.opportunity_id) AS rn
             FROM opportunities o
             WHERE o.outcome = 'lost' AND o.account_key IS NOT NULL
-              AND o.close_date <= CAST(? AS DATE) AND ({where})
+              AND o.close_date IS NOT NULL AND ({where})
         ),
         first_loss AS (SELECT * FROM lost WHERE rn = 1),
         wins AS (
@@ -130,7 +131,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
             FROM first_loss f
             JOIN opportunities w
               ON w.account_key = f.account_key AND w.outcome = 'won'
-             AND w.close_date > f.close_date AND w.close_date <= CAST(? AS DATE)
+             AND w.close_date > f.close_date
         ),
         anchor AS (
             SELECT f.account_key, f.account_name, f.opportunity_id AS lost_opportunity_id,
@@ -144,7 +145,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
             LEFT JOIN wins c ON c.account_key = f.account_key AND c.rn = 1
         )
     """
-    return sql, [as_of, *where_params, as_of, as_of]
+    return sql, [*where_params, as_of]
 
 
 #: ``came back``, given the horizon as the only parameter.
@@ -194,8 +195,9 @@ def curve(
 ) -> pd.DataFrame:
     """Kaplan–Meier time to comeback over every lost account.
 
-    Event = comeback after ``days_to_comeback`` days; an account with none is
-    censored at ``as_of − loss_date`` days. SQL returns one row per (days, event)
+    Event = comeback after ``days_to_comeback`` days, when it came on or before
+    ``as_of``; an account with none by then is censored at ``as_of − loss_date``
+    days (0 for a loss after a given as_of: at risk at time 0 only). SQL returns one row per (days, event)
     with its account count; :func:`analytics.survival.kaplan_meier` does the rest.
     Columns: time (days since loss), at_risk, events, censored, survival, low,
     high, and for the chart ``comeback_prob`` = 1 − survival (the share expected
@@ -206,14 +208,15 @@ def curve(
     cte, params = anchor_cte(filters, as_of)
     groups = cur.execute(
         f"""{cte}
-        SELECT coalesce(days_to_comeback, days_observed) AS days,
-               comeback_date IS NOT NULL AS event,
+        SELECT CASE WHEN comeback_date <= CAST(? AS DATE) THEN days_to_comeback
+                    ELSE greatest(days_observed, 0) END AS days,
+               coalesce(comeback_date <= CAST(? AS DATE), false) AS event,
                count(*) AS accounts
         FROM anchor
         GROUP BY ALL
         ORDER BY ALL
         """,
-        params,
+        [*params, as_of, as_of],
     ).fetchall()
     km = kaplan_meier(
         [g[0] for g in groups], [bool(g[1]) for g in groups], [int(g[2]) for g in groups]

@@ -153,14 +153,13 @@ def as_of(rows: list[Row], given: date | None) -> date | None:
 
 
 def anchors(rows: list[Row], filters: Filters, as_of_day: date | None) -> dict[str, Row]:
-    """account_key → anchor facts, deals closed after as_of ignored."""
+    """account_key → anchor facts. as_of only gives ``days_observed`` (it may be negative)."""
     if as_of_day is None:
         return {}
     lost: dict[str, list[Row]] = {}
     for r in rows:
         if (r["outcome"] == "lost" and r["account_key"] is not None
-                and r["close_date"] is not None and r["close_date"] <= as_of_day
-                and passes(r, filters)):
+                and r["close_date"] is not None and passes(r, filters)):
             lost.setdefault(r["account_key"], []).append(r)
     out: dict[str, Row] = {}
     for key, deals in lost.items():
@@ -171,7 +170,7 @@ def anchors(rows: list[Row], filters: Filters, as_of_day: date | None) -> dict[s
         wins = [w for w in rows  # no filters on the comeback
                 if w["outcome"] == "won" and w["account_key"] == key
                 and w["close_date"] is not None
-                and first["close_date"] < w["close_date"] <= as_of_day]
+                and first["close_date"] < w["close_date"]]
         comeback = None
         for w in wins:
             if comeback is None or (w["close_date"], w["opportunity_id"]) < (
@@ -223,15 +222,16 @@ def comeback_summary(rows: list[Row], filters: Filters, horizon: int,
 
 def durations(rows: list[Row], filters: Filters, given_as_of: date | None = None
               ) -> tuple[list[int], list[bool]]:
-    """Per lost account: days to comeback (event) or days observed until as_of (censored)."""
+    """Per lost account: days to a comeback seen by as_of (event), else days observed
+    until as_of (censored; 0 for a loss after as_of)."""
     day = as_of(rows, given_as_of)
     times, events = [], []
     for a in anchors(rows, filters, day).values():
-        if a["days_to_comeback"] is not None:
+        if a["comeback_date"] is not None and day is not None and a["comeback_date"] <= day:
             times.append(a["days_to_comeback"])
             events.append(True)
         else:
-            times.append(a["days_observed"])
+            times.append(max(a["days_observed"], 0))
             events.append(False)
     return times, events
 

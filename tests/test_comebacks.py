@@ -196,20 +196,23 @@ def test_returned_accounts_order_columns_limit(story):
 def test_as_of_earlier_than_the_data(story):
     s = ComebackSettings(horizon_days=90, as_of=D(2023, 6, 1))
     got = summary(story, Filters(), s)
-    # Known on 2023-06-01: losses A1 B1 E1 G1 G2 H1 H2 (C1, D1 come later) -> A B E G H.
-    # Comebacks known: A2 (100 d), E2 on as_of itself (516 d), G3 (52 d).
-    # eligible (>= 90 days observed): A 142, B 92, E, G; not H (27) -> 4
-    # came back within 90 days: G -> 1; ever A E G -> 3/5; median 52, 100, 516 -> 100
+    # as_of only decides eligibility: every lost account counts (A B C D E G H), and so does
+    # every comeback, even after as_of (A 100, C 365, D 30, E 516, G 52 days).
+    # eligible (>= 90 days observed on 2023-06-01): A 142, B 92, E, G; not H (27), C, D -> 4
+    # came back within 90 days: G -> 1; ever 5/7; median 30, 52, 100, 365, 516 -> 100
     assert got == {
-        "as_of": "2023-06-01", "horizon_days": 90, "lost_accounts": 5, "eligible": 4,
-        "came_back": 1, "comeback_rate": 1 / 4, "ever_rate": 3 / 5,
+        "as_of": "2023-06-01", "horizon_days": 90, "lost_accounts": 7, "eligible": 4,
+        "came_back": 1, "comeback_rate": 1 / 4, "ever_rate": 5 / 7,
         "median_days_to_comeback": 100.0,
     }
-    # one day earlier E2 (2023-06-01) is not known yet: ever A G -> 2/5
+    # eligibility moves with as_of: one day earlier B (91 days) is still eligible
     day_before = summary(story, Filters(), ComebackSettings(horizon_days=90, as_of=D(2023, 5, 31)))
-    assert day_before["ever_rate"] == 2 / 5
-    assert "echo" not in set(returned_accounts(story, Filters(), ComebackSettings(
-        as_of=D(2023, 5, 31)))["account_key"])
+    assert (day_before["eligible"], day_before["came_back"]) == (4, 1)
+    assert day_before["ever_rate"] == 5 / 7
+    # on the curve observation stops at as_of: E's win (2023-06-01) is an event on 2023-06-01
+    # but censored at 515 days the day before
+    km = curve(story, Filters(), ComebackSettings(as_of=D(2023, 5, 31)))
+    assert 515 in set(km["time"]) and 516 not in set(km["time"])
 
 
 def test_even_count_median():
