@@ -26,9 +26,12 @@ _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 #: and the others are kept as unmapped columns.
 HEADER_TABLE: dict[str, tuple[str, ...]] = {
     "opportunity_id": ("Opportunity ID", "Record ID", "Deal ID", "Deal - ID", "Id"),
-    "account_id": ("Account ID", "Company ID", "Associated Company ID", "Organization ID"),
+    # Not HubSpot's "Associated Company IDs": it can hold several ids, and a name key is
+    # what lets the same customer be followed across CRMs (§5); it is kept unmapped.
+    "account_id": ("Account ID", "Company ID", "Organization ID"),
     "account_name": ("Account Name", "Account", "Associated Company", "Company", "Company name",
-                     "Organization", "Deal - Organization", "Organization name"),
+                     "Organization", "Deal - Organization", "Organization name",
+                     "Associated Company (Primary)"),
     "opportunity_name": ("Opportunity Name", "Deal Name", "Deal - Title", "Title", "Name"),
     "owner": ("Opportunity Owner", "Owner", "Deal owner", "Deal - Owner", "Sales Rep", "Rep"),
     "stage": ("Stage", "Deal Stage", "Deal - Status", "Status", "Outcome", "Result"),
@@ -36,7 +39,8 @@ HEADER_TABLE: dict[str, tuple[str, ...]] = {
                    "Previous Stage"),
     "amount": ("Amount", "Deal Value", "Value", "Deal - Value", "Amount (converted)",
                "Opportunity Amount"),
-    "currency": ("Currency", "Opportunity Currency", "Deal - Currency", "Currency code"),
+    "currency": ("Currency", "Opportunity Currency", "Deal - Currency", "Currency code",
+                 "Amount Currency", "Currency ISO Code"),
     "close_date": ("Close Date", "Closed Date", "Deal - Won time", "Deal - Lost time", "Close date"),
     "created_date": ("Created Date", "Create Date", "Deal - Deal created", "Created", "Date created"),
     "loss_reason_raw": ("Loss Reason", "Closed Lost Reason", "Lost Reason", "Deal - Lost reason",
@@ -99,6 +103,17 @@ class ColumnMap:
     extras: dict[int, str] = field(default_factory=dict)
     user_mapped: dict[str, str] = field(default_factory=dict)
 
+    def keep(self, index: int, name: str | None = None) -> None:
+        """Keep column ``index`` as an unmapped column, under a name no other kept column
+        has (a repeated header becomes ``Tag (2)``, a blank one ``column 5``)."""
+        base = (name if name is not None else self.headers[index]).strip() or f"column {index + 1}"
+        taken = {n for i, n in self.extras.items() if i != index}
+        label, count = base, 1
+        while label in taken:
+            count += 1
+            label = f"{base} ({count})"
+        self.extras[index] = label
+
     def header_of(self, name: str) -> str | None:
         index = self.fields.get(name)
         return self.headers[index] if index is not None else None
@@ -154,16 +169,13 @@ def build_column_map(headers: Sequence[str], user_mapping: Mapping[str, str] | N
         if index in forced:
             target = forced[index]
             if target == IGNORE:
-                cmap.extras[index] = header
+                cmap.keep(index)
                 continue
             ranked.setdefault(target, []).append((-1, index))  # user choice outranks the table
             continue
         hit = _LOOKUP.get(normalise_header(header))
         if hit is None:
-            if header.strip():
-                cmap.extras[index] = header
-            elif index not in cmap.extras:
-                cmap.extras[index] = f"column {index + 1}"
+            cmap.keep(index)
             continue
         ranked.setdefault(hit[0], []).append((hit[1], index))
 
@@ -178,5 +190,5 @@ def build_column_map(headers: Sequence[str], user_mapping: Mapping[str, str] | N
         cmap.fields[name] = candidates[0][1]
         for _, index in candidates[1:]:
             if name != "stage":
-                cmap.extras[index] = headers[index]
+                cmap.keep(index)
     return cmap

@@ -48,7 +48,9 @@ from analytics.parsing import (
     DateOrder,
     ParseError,
     detect_date_order,
+    detect_decimal_comma,
     fit_scale,
+    has_order,
     is_blank,
     parse_amount,
     parse_date,
@@ -156,7 +158,7 @@ def _choose_stage_column(cmap: ColumnMap, records: Sequence[tuple[int, list[obje
                 "stage", "dealstage", "pipelinestage"):
             cmap.fields["loss_stage"] = index
         else:
-            cmap.extras[index] = cmap.headers[index]
+            cmap.keep(index)
 
 
 def _column_values(records: Iterable[tuple[int, list[object]]], index: int) -> Iterable[object]:
@@ -180,7 +182,7 @@ def _date_orders(table: RawTable, cmap: ColumnMap, day_first: bool,
         if order.conflicting:
             notes.append(f"Column {header!r} mixes day-first and month-first dates; read as "
                          f"{'day' if order.day_first else 'month'}-first, the others are rejected.")
-        elif order.ambiguous and any("/" in t for t in texts):
+        elif order.ambiguous and any(has_order(t) for t in texts):
             notes.append(f"Column {header!r}: every slash date could be either order; read "
                          f"{'day' if order.day_first else 'month'}-first as chosen "
                          f"(use --day-first / the import option to change it).")
@@ -194,7 +196,7 @@ def _fit_scale(table: RawTable, cmap: ColumnMap, notes: list[str]) -> float:
     values: list[float] = []
     for value in _column_values(table.records, index):
         try:
-            number = parse_fit_value(value if isinstance(value, int | float) else _text(value))
+            number = parse_fit_value(_value(value))
         except ParseError:
             continue
         if number is not None:
@@ -215,7 +217,8 @@ def _stable_id(dialect: str, row: Mapping[str, object]) -> str:
 
 
 def _parse_record(cells: list[object], cmap: ColumnMap, dialect: str, orders: dict[int, DateOrder],
-                  scale: float, width: int) -> dict[str, object]:
+                  scale: float, width: int,
+                  decimal_commas: frozenset[str] = frozenset()) -> dict[str, object]:
     """One record → a canonical row; raises ParseError with the reject reason."""
     if len(cells) > width and any(_text(c) for c in cells[width:]):
         raise ParseError(f"the row has {len(cells)} values but the header has {width} columns")
@@ -234,8 +237,8 @@ def _parse_record(cells: list[object], cmap: ColumnMap, dialect: str, orders: di
 
     for name, what in MONEY_FIELDS.items():
         if name in fields:
-            value = cells[fields[name]]
-            amount = parse_amount(value if isinstance(value, int | float) else _text(value), what=what)
+            amount = parse_amount(_value(cells[fields[name]]), what=what,
+                                  decimal_comma=name in decimal_commas)
             row[name] = amount.value
             if name == "amount" and amount.currency and not row["currency"]:
                 row["currency"] = amount.currency
@@ -244,7 +247,7 @@ def _parse_record(cells: list[object], cmap: ColumnMap, dialect: str, orders: di
 
     if "fit_score" in fields:
         value = cells[fields["fit_score"]]
-        raw = parse_fit_value(value if isinstance(value, int | float) else _text(value))
+        raw = parse_fit_value(_value(value))
         if raw is not None:
             score = raw * scale
             if not 0 <= score <= 100:
@@ -254,7 +257,7 @@ def _parse_record(cells: list[object], cmap: ColumnMap, dialect: str, orders: di
     if "created_date" in fields:
         index = fields["created_date"]
         order = orders.get(index)
-        row["created_date"] = parse_date(_blank_none(cells[index]),
+        row["created_date"] = parse_date(_value(cells[index]),
                                          day_first=bool(order and order.day_first),
                                          what="created date")
     close_columns = list(cmap.close_columns)
@@ -264,7 +267,7 @@ def _parse_record(cells: list[object], cmap: ColumnMap, dialect: str, orders: di
     close: date | None = None
     for index in close_columns:
         order = orders.get(index)
-        parsed = parse_date(_blank_none(cells[index]), day_first=bool(order and order.day_first),
+        parsed = parse_date(_value(cells[index]), day_first=bool(order and order.day_first),
                             what="close date")
         if parsed is not None and close is None:
             close = parsed
@@ -284,8 +287,14 @@ def _parse_record(cells: list[object], cmap: ColumnMap, dialect: str, orders: di
     return row
 
 
-def _blank_none(value: object) -> object:
-    return None if isinstance(value, str) and is_blank(value) else value
+def _value(value: object) -> object:
+    """A number / date cell for its parser: XLSX numbers and dates as they are, text
+    trimmed, blank as None. Anything else non-blank goes to the parser, which rejects
+    what it cannot read (placeholders like ``n/a`` included, per the contract)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    return None if is_blank(text) else text
 
 
 def prepare_table(table: RawTable, content_hash: str, options: ImportOptions) -> Prepared:
@@ -302,6 +311,9 @@ def prepare_table(table: RawTable, content_hash: str, options: ImportOptions) ->
         notes.append(f"Read as {table.encoding} text.")
     orders = _date_orders(table, cmap, options.day_first, notes)
     scale = _fit_scale(table, cmap, notes)
+    decimal_commas = frozenset(
+        name for name in MONEY_FIELDS if name in cmap.fields
+        and detect_decimal_comma(_column_values(table.records, cmap.fields[name])))
     if "close_date" not in cmap.fields:
         notes.append("No close-date column: every won or lost deal is rejected. "
                      "Map one with --map HEADER=close_date.")
@@ -319,7 +331,7 @@ def prepare_table(table: RawTable, content_hash: str, options: ImportOptions) ->
             continue
         seen_records.add(signature)
         try:
-            row = _parse_record(cells, cmap, dialect, orders, scale, width)
+            row = _parse_record(cells, cmap, dialect, orders, scale, width, decimal_commas)
         except ParseError as exc:
             rejects.append(Reject(line, table.raw_text(cells), str(exc)))
             continue

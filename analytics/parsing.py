@@ -40,7 +40,9 @@ __all__ = [
     "DateOrder",
     "ParseError",
     "detect_date_order",
+    "detect_decimal_comma",
     "fit_scale",
+    "has_order",
     "is_blank",
     "parse_amount",
     "parse_date",
@@ -176,7 +178,7 @@ _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 _GROUP_ONLY = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "’": "'"})
 
 
-def parse_amount(text: str | None, *, what: str = "amount") -> Amount:
+def parse_amount(text: str | None, *, what: str = "amount", decimal_comma: bool = False) -> Amount:
     """Read a money cell in any common format; ``what`` names the field in errors.
 
     Separators: when both ``,`` and ``.`` appear, the last one is the decimal
@@ -199,13 +201,20 @@ def parse_amount(text: str | None, *, what: str = "amount") -> Amount:
     ...     print(err)
     budget '12 000 USD 5' is not a number
 
+    ``decimal_comma`` says the column writes a decimal comma (see
+    :func:`detect_decimal_comma`), so a lone ``.`` or ``,`` before three digits
+    is read that way too:
+
+    >>> parse_amount("1.200").value, parse_amount("1.200", decimal_comma=True).value
+    (1.2, 1200.0)
+
     An XLSX number cell is taken as is.
 
     >>> parse_amount(1200)
     Amount(value=1200.0, currency=None)
     """
     if isinstance(text, str):
-        result = _amount_text(text)
+        result = _amount_text(text, decimal_comma)
     elif text is None:
         return _BLANK_AMOUNT
     elif isinstance(text, numbers.Real) and not isinstance(text, bool):
@@ -221,12 +230,12 @@ def parse_amount(text: str | None, *, what: str = "amount") -> Amount:
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _amount_text(text: str) -> Amount | str:
+def _amount_text(text: str, decimal_comma: bool = False) -> Amount | str:
     """The :class:`Amount` in ``text``, or the reason it has none."""
     rest = text.strip()
     if not rest:
         return _BLANK_AMOUNT
-    if _PLAIN_NUMBER.fullmatch(rest):  # '12000', '-1200.5': the fast way
+    if _PLAIN_NUMBER.fullmatch(rest) and not (decimal_comma and "." in rest):  # '12000', '-1.5'
         return _finite_amount(float(rest), None)
     negative = False
     signs = 0
@@ -248,7 +257,7 @@ def _amount_text(text: str) -> Amount | str:
             rest = rest[: match.start()].rstrip()
         else:
             break
-    number = _number(rest) if signs <= 1 else None
+    number = _number(rest, decimal_comma) if signs <= 1 else None
     if number is None:
         return "is not a number"
     currency = _currency(codes) if codes else None
@@ -277,7 +286,7 @@ def _currency(marks: list[str]) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _number(text: str) -> float | None:
+def _number(text: str, decimal_comma: bool = False) -> float | None:
     """The value of digits with separators (rules at :func:`parse_amount`), or ``None``."""
     if not text.isascii():
         text = text.translate(_GROUP_ONLY)
@@ -288,10 +297,34 @@ def _number(text: str) -> float | None:
     if group:
         if group == decimal:  # '1,234,56': not grouped by three, yet several commas
             return None
-        if group == "." and not decimal and integer.count(".") == 1:
+        lone = not decimal and integer.count(group) == 1
+        if lone and group == "." and not decimal_comma:
             return float(integer)  # '12.000': one dot is a decimal point
+        if lone and group == "," and decimal_comma:
+            return float(integer.replace(",", "."))  # '1,200' in a decimal-comma column
         integer = integer.replace(group, "")
     return float(f"{integer}.{fraction}" if fraction else integer)
+
+
+_COMMA_DECIMAL = re.compile(r"[0-9],[0-9]{1,2}(?![0-9])|[0-9]\.[0-9]{3}[.,]")
+_POINT_DECIMAL = re.compile(r"[0-9]\.[0-9]{1,2}(?![0-9])|[0-9],[0-9]{3}[.,]")
+
+
+def detect_decimal_comma(values: Iterable[object]) -> bool:
+    """True when a money column's texts write a decimal comma (``12,5``, ``1.234,50``,
+    ``1.234.567``) and none writes a decimal point (``12.5``, ``1,234.50``); a lone
+    separator before three digits (``1.200``) is then read the column's way.
+
+    >>> detect_decimal_comma(["1.200", "1.234,50"]), detect_decimal_comma(["1.200", "12.50"])
+    (True, False)
+    """
+    comma = point = False
+    for value in set(v for v in values if isinstance(v, str)):
+        comma = comma or bool(_COMMA_DECIMAL.search(value))
+        point = point or bool(_POINT_DECIMAL.search(value))
+        if point:
+            return False
+    return comma
 
 
 # --------------------------------------------------------------------------
@@ -400,7 +433,8 @@ _TIME = (
     r"\s*(?:[AaPp]\.?[Mm]\.?)?\s*(?:Z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
 )
 _YEAR_FIRST = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})" + _TIME)
-_SLASH = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4}|[0-9]{2})" + _TIME)
+#: Numeric day/month dates, ``3/15/2024`` or ``15-03-2024``: their order is decided per column.
+_SLASH = re.compile(r"([0-9]{1,2})([/-])([0-9]{1,2})\2([0-9]{4}|[0-9]{2})" + _TIME)
 _DOTTED = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4}|[0-9]{2})" + _TIME)
 _DAY_MONTH = re.compile(r"([0-9]{1,2})(?:\s+|-)([A-Za-z]{3,9})\.?(?:\s+|-)([0-9]{4}|[0-9]{2})" + _TIME)
 _MONTH_DAY = re.compile(r"([A-Za-z]{3,9})\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})" + _TIME)
@@ -457,7 +491,7 @@ def detect_date_order(values: Iterable[str], *, default_day_first: bool = False)
         match = _SLASH.fullmatch(value.strip())
         if match is None:
             continue
-        first, second = int(match[1]), int(match[2])
+        first, second = int(match[1]), int(match[3])
         if 12 < first <= 31 and 1 <= second <= 12:
             day_votes += count
         elif 12 < second <= 31 and 1 <= first <= 12:
@@ -469,6 +503,11 @@ def detect_date_order(values: Iterable[str], *, default_day_first: bool = False)
     if day_votes or month_votes:
         return DateOrder(bool(day_votes), ambiguous=False, conflicting=False)
     return DateOrder(default_day_first, ambiguous=True, conflicting=False)
+
+
+def has_order(value: object) -> bool:
+    """True for a numeric day/month date whose order :func:`detect_date_order` decides."""
+    return isinstance(value, str) and _SLASH.fullmatch(value.strip()) is not None
 
 
 def parse_date(value: object, *, day_first: bool = False, what: str = "date") -> datetime.date | None:
@@ -531,7 +570,7 @@ def _date_text(text: str, day_first: bool) -> datetime.date | str | None:
     if match := _YEAR_FIRST.fullmatch(rest):
         return _make_date(match[1], match[3], match[4])
     if match := _SLASH.fullmatch(rest):
-        first, second, year = match[1], match[2], match[3]
+        first, second, year = match[1], match[3], match[4]
         day, month = (first, second) if day_first else (second, first)
         result = _make_date(year, month, day)
         if isinstance(result, str) and isinstance(_make_date(year, day, month), datetime.date):

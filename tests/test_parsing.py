@@ -17,6 +17,7 @@ from analytics.parsing import (
     DateOrder,
     ParseError,
     detect_date_order,
+    detect_decimal_comma,
     fit_scale,
     is_blank,
     parse_amount,
@@ -546,7 +547,8 @@ def test_parse_date_from_xlsx(cell: object, expected: D) -> None:
         ("soon", False, "close date 'soon' is not a date"),
         ("15 Foo 2024", False, "close date '15 Foo 2024' is not a date"),
         ("2024-03-15 garbage", False, "close date '2024-03-15 garbage' is not a date"),
-        ("3-15-2024", False, "close date '3-15-2024' is not a date"),
+        ("3-15/2024", False, "close date '3-15/2024' is not a date"),
+        ("15-03-2024", False, "close date '15-03-2024' is not a valid month/day/year date"),
         ("3/15", False, "close date '3/15' is not a date"),
         ("3/15/202", False, "close date '3/15/202' is not a date"),
         ("Q1 2024", False, "close date 'Q1 2024' is not a date"),
@@ -599,3 +601,29 @@ def test_pandas_cells() -> None:
     assert parse_date(pd.NaT) is None
     assert parse_date(pd.Timestamp("2024-03-15 23:30")) == MARCH_15
     assert parse_date(pd.Timestamp("2024-03-15 23:30", tz="America/New_York")) == MARCH_15
+
+
+@pytest.mark.parametrize(("text", "day_first", "expected"), [
+    ("3-15-2024", False, D(2024, 3, 15)), ("15-03-2024", True, D(2024, 3, 15)),
+    ("03-15-24", False, D(2024, 3, 15)), ("1-2-2024", True, D(2024, 2, 1)),
+])
+def test_dashed_numeric_dates_read_like_slash_dates(text: str, day_first: bool, expected) -> None:
+    assert parse_date(text, day_first=day_first) == expected
+    assert detect_date_order(["15-03-2024", "3-04-2024"]).day_first
+
+
+@pytest.mark.parametrize(("values", "expected"), [
+    (["1.200", "1.234,50"], True), (["12,5"], True), (["1.234.567"], True),
+    (["1.200", "12.50"], False), (["1,200", "1,234.50"], False), (["1.200"], False),
+    (["12,5", "12.5"], False), ([1200.0, "900"], False),
+])
+def test_decimal_comma_is_decided_per_column(values: list, expected: bool) -> None:
+    assert detect_decimal_comma(values) is expected
+
+
+def test_decimal_comma_hint_reads_a_lone_separator_before_three_digits() -> None:
+    assert parse_amount("1.200", decimal_comma=True).value == 1200.0
+    assert parse_amount("€ 1.200", decimal_comma=True) == Amount(1200.0, "EUR")
+    assert parse_amount("1,200", decimal_comma=True).value == 1.2
+    assert parse_amount("1.234,50", decimal_comma=True).value == 1234.5
+    assert parse_amount("1.200").value == 1.2 and parse_amount("1,200").value == 1200.0
