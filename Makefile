@@ -38,6 +38,11 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/pages.py
+
+# The browser journeys; they save a screenshot of every page to screenshots/.
+screenshots: $(VENV)/.installed
+	$(PY) -m pytest tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache screenshots
