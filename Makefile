@@ -19,9 +19,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-$(DB): $(VENV)/.installed $(SAMPLES)
+# Built once, when missing: never rebuilt over a database the user has imported into.
+# (`make clean` or deleting the file starts again from the sample.)
+$(DB): | $(VENV)/.installed
 	mkdir -p $(dir $(DB))
-	rm -f $(DB)
 	$(PY) -m analytics import --db $(DB) $(SAMPLES)
 
 sample-db: $(DB)
