@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.errors import UnusableFileError
-from analytics.headers import normalise_header, recognise
+from analytics.headers import recognise
 from analytics.parsing import ParseError, parse_amount
 
 #: How far down a file the header row may be (formatted reports put titles above it).
@@ -191,10 +191,6 @@ def _is_summary(cells: Sequence[object]) -> bool:
     return True
 
 
-def _is_blank(cells: Sequence[object]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-
-
 def _split_body(table: RawTable, body: list[tuple[int, list[object]]]) -> None:
     """Keep data records; drop blank lines and footer lines (single-cell rows that
     match a footer, or that follow the last data row after a blank line)."""
@@ -244,7 +240,7 @@ def read_csv_text(text: str, file_name: str, encoding: str) -> RawTable:
     except csv.Error as exc:
         raise UnusableFileError(file_name, f"the CSV is malformed near line {last_line + 1} ({exc})",
                                 "Check for an unclosed quote, or export the file again.") from exc
-    nonblank = [(line, cells) for line, cells in rows if not _is_blank(cells)]
+    nonblank = [(line, cells) for line, cells in rows if _filled(cells)]
     if not nonblank:
         raise UnusableFileError(file_name, "the file has no rows", _EXPORT_HINT)
     if max(len(cells) for _, cells in nonblank[:HEADER_SEARCH_ROWS]) < 2:
@@ -308,7 +304,7 @@ def read_xlsx_bytes(data: bytes, file_name: str) -> RawTable:
             rows = [(index, list(values)) for index, values in
                     enumerate(sheet.iter_rows(values_only=True), start=1)]
             _fill_merged(rows, _merged_ranges(data, getattr(sheet, "_worksheet_path", "")))
-            nonblank = [(line, cells) for line, cells in rows if not _is_blank(cells)]
+            nonblank = [(line, cells) for line, cells in rows if _filled(cells)]
             if not nonblank:
                 continue
             try:
@@ -361,8 +357,3 @@ def read_table(path: str | Path, file_name: str | None = None) -> RawTable:
     _magic_problem(data, name)
     text, encoding = decode(data, name)
     return read_csv_text(text, name, encoding)
-
-
-def header_fields(table: RawTable) -> dict[str, str | None]:
-    """Header → recognised field (None when unrecognised), for previews."""
-    return {h: recognise(h) for h in table.header if normalise_header(h)}
