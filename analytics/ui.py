@@ -69,8 +69,6 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 PAGE_SCRIPT = {label: script for script, label, _ in PAGES}
 PAGE_ICON = {label: icon for _, label, icon in PAGES}
 
-#: Files the built-in sample database is made of (see the Makefile).
-SAMPLE_FILES: frozenset[str] = frozenset(samples.SAMPLE_FILES)
 
 def current_page(key: str) -> int:
     """The page an ``st.pagination`` widget with ``key`` is on (1 before it is first drawn)."""
@@ -300,10 +298,9 @@ def showing_sample() -> bool:
     if os.environ.get("DEBRIEF_SAMPLE") != "1":
         return False
     try:
-        names = set(active_imports()["file_name"])
+        return bool(load(samples.showing_sample_only))
     except (DebriefError, duckdb.Error):
         return False
-    return bool(names) and names <= SAMPLE_FILES
 
 
 def sample_banner(link: bool = True) -> None:
