@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, competitors, deals, loss_reasons, ui, winrates
-from analytics import formatting as fmt
+from analytics import ui
+from analytics.metrics import competitors, deals, loss_reasons, winrates
+from analytics.present import charts
+from analytics.present import formatting as fmt
 
 ctx = ui.setup_page("Overview", intro="How the team is winning and losing, at a glance.")
 ui.require_closed(ctx)

@@ -15,11 +15,13 @@ set or cleared, so queries never re-run the keyword match.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import duckdb
 
 from analytics.errors import InvalidSettingError
+from analytics.store import transaction
 
 #: The keyword rules, in the order they are tested.
 RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -105,31 +107,36 @@ def set_override(cur: duckdb.DuckDBPyConnection, raw: str, category: str | None,
 
     Returns how many lost deals changed category. One transaction.
     """
-    if category is not None and category not in CATEGORIES:
+    return set_overrides(cur, {raw: category}, now=now)
+
+
+def set_overrides(cur: duckdb.DuckDBPyConnection, changes: Mapping[str, str | None],
+                  *, now: datetime) -> int:
+    """Apply several overrides (raw reason → category, ``None`` to drop one) in ONE transaction.
+
+    Either every change is saved or, on any error, none is. Returns how many lost deals
+    changed category.
+    """
+    unknown = sorted({c for c in changes.values() if c is not None and c not in CATEGORIES})
+    if unknown:
         raise InvalidSettingError(
-            f"Unknown category {category!r}; use one of: {', '.join(CATEGORIES)}."
+            f"Unknown category {unknown[0]!r}; use one of: {', '.join(CATEGORIES)}."
         )
-    key = raw_key(raw)
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        before = dict(cur.execute(
-            "SELECT opportunity_id, loss_reason FROM opportunities "
-            "WHERE outcome = 'lost' AND lower(trim(coalesce(loss_reason_raw, ''))) = ?",
-            [key],
-        ).fetchall())
-        cur.execute("DELETE FROM reason_overrides WHERE raw_key = ?", [key])
-        if category is not None:
-            cur.execute("INSERT INTO reason_overrides VALUES (?, ?, ?)", [key, category, now])
-        recategorise(cur, "lower(trim(coalesce(loss_reason_raw, ''))) = ?", [key])
-        after = dict(cur.execute(
-            "SELECT opportunity_id, loss_reason FROM opportunities "
-            "WHERE outcome = 'lost' AND lower(trim(coalesce(loss_reason_raw, ''))) = ?",
-            [key],
-        ).fetchall())
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+    keys = {raw_key(raw): category for raw, category in changes.items()}
+    if not keys:
+        return 0
+    touched = "lower(trim(coalesce(loss_reason_raw, ''))) IN (SELECT unnest(?::VARCHAR[]))"
+    lost_categories = ("SELECT opportunity_id, loss_reason FROM opportunities "
+                       f"WHERE outcome = 'lost' AND {touched}")
+    with transaction(cur):
+        before = dict(cur.execute(lost_categories, [list(keys)]).fetchall())
+        cur.execute("DELETE FROM reason_overrides WHERE raw_key IN (SELECT unnest(?::VARCHAR[]))",
+                    [list(keys)])
+        rows = [[key, category, now] for key, category in keys.items() if category is not None]
+        if rows:
+            cur.executemany("INSERT INTO reason_overrides VALUES (?, ?, ?)", rows)
+        recategorise(cur, touched, [list(keys)])
+        after = dict(cur.execute(lost_categories, [list(keys)]).fetchall())
     return sum(1 for k, v in after.items() if before.get(k) != v)
 
 

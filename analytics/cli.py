@@ -18,11 +18,12 @@ from typing import NoReturn
 import duckdb
 import pandas as pd
 
-from analytics import categories, importer
-from analytics.dialects import SOURCES
+from analytics import categories
 from analytics.errors import DebriefError, InvalidSettingError
 from analytics.filters import DIMENSIONS, Filters
-from analytics.headers import parse_user_mapping
+from analytics.ingest import importer
+from analytics.ingest.dialects import SOURCES
+from analytics.ingest.headers import parse_user_mapping
 from analytics.store import connect, default_db_path
 
 
@@ -143,8 +144,8 @@ def _cmd_imports(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
-    from analytics import comebacks, price_fit
-    from analytics.summary import summary
+    from analytics.metrics import comebacks, price_fit
+    from analytics.metrics.summary import summary
 
     result = summary(
         con.cursor(), _filters(args),

@@ -13,7 +13,8 @@ every result is finished (``fetchall()`` / ``.df()``) before the next statement.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -123,6 +124,34 @@ MIGRATIONS: tuple[Callable[[duckdb.DuckDBPyConnection], None], ...] = (_migratio
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
+@contextmanager
+def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the statements of the ``with`` block in ONE transaction on ``cur``.
+
+    Commits when the block ends normally; on any exception rolls back (the database
+    is exactly as it was before) and lets the exception go on. Every write of Debrief
+    goes through here.
+
+    >>> con = connect(":memory:")
+    >>> cur = con.cursor()
+    >>> try:
+    ...     with transaction(cur):
+    ...         _ = cur.execute("INSERT INTO meta VALUES ('probe', 'x')")
+    ...         raise RuntimeError("changed my mind")
+    ... except RuntimeError:
+    ...     pass
+    >>> cur.execute("SELECT count(*) FROM meta WHERE key = 'probe'").fetchone()
+    (0,)
+    """
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        yield cur
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    cur.execute("COMMIT")
+
+
 def default_db_path() -> Path:
     """``$DEBRIEF_DB`` when set, else ``data/debrief.duckdb``."""
     env = os.environ.get("DEBRIEF_DB")
@@ -151,8 +180,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
         )
     if found == SCHEMA_VERSION:
         return found
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(cur):
         if found == 0:
             cur.execute("CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL)")
             cur.execute("INSERT INTO meta VALUES ('schema_version', '0')")
@@ -161,10 +189,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
         cur.execute(
             "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
         )
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return found
 
 

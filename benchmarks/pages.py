@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from run import write_export  # noqa: E402 (sibling script)
 
-from analytics.importer import import_files  # noqa: E402
+from analytics.ingest.importer import import_files  # noqa: E402
 from analytics.store import connect  # noqa: E402
 
 PAGES = {

@@ -24,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics import comebacks, competitors, cycle, deals, loss_reasons, price_fit, winrates
 from analytics.filters import Filters
-from analytics.importer import import_files
+from analytics.ingest.importer import import_files
+from analytics.metrics import comebacks, competitors, cycle, deals, loss_reasons, price_fit, winrates
+from analytics.metrics.summary import summary
 from analytics.store import connect
-from analytics.summary import summary
 
 HEADER = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
           "Amount", "Close Date", "Created Date", "Loss Reason", "Primary Competitor",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, deals, loss_reasons, ui
-from analytics import formatting as fmt
+from analytics import ui
 from analytics.errors import DebriefError
+from analytics.metrics import deals, loss_reasons
+from analytics.present import charts
+from analytics.present import formatting as fmt
 
 ctx = ui.setup_page("Loss reasons", intro="Why we lose — ranked, broken down and followed over time. "
                                           "Click a bar to list its deals.")

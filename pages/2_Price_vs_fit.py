@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, price_fit, ui
-from analytics import formatting as fmt
+from analytics import ui
 from analytics.errors import DebriefError
+from analytics.metrics import price_fit
+from analytics.present import charts
+from analytics.present import formatting as fmt
 
 ctx = ui.setup_page("Price vs fit", intro="Deals lost \"on price\", sorted by what the evidence says: "
                                           "the wrong customer, an easy excuse, or a real price gap.")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, comebacks, ui
-from analytics import formatting as fmt
+from analytics import ui
 from analytics.errors import DebriefError
+from analytics.metrics import comebacks
+from analytics.present import charts
+from analytics.present import formatting as fmt
 
 ctx = ui.setup_page("Comebacks", intro="An account we lost that later won a deal with us — in any CRM, "
                                        "under any spelling of its name.")

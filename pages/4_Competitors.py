@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import charts, competitors, loss_reasons, ui
+from analytics import ui
+from analytics.metrics import competitors, loss_reasons
+from analytics.present import charts
 
 ctx = ui.setup_page("Competitors", intro="Head-to-head win rates over the closed deals that name a "
                                          "competitor. Click a dot to list those deals.")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import deals, ui
-from analytics import formatting as fmt
+from analytics import ui
+from analytics.metrics import deals
+from analytics.present import formatting as fmt
 
 ctx = ui.setup_page("Deals", intro="The deals matching the sidebar filters. The download has every "
                                    "matching deal, safe to open in a spreadsheet.")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import dialects, ui
-from analytics import formatting as fmt
+from analytics import ui
 from analytics.errors import DebriefError
+from analytics.ingest import dialects
+from analytics.present import formatting as fmt
 
 ctx = ui.setup_page("Import", needs_deals=False,
                     intro="Upload Salesforce, HubSpot or Pipedrive exports. Nothing is written until "

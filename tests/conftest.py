@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import importer, store
+from analytics import store
+from analytics.ingest import importer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_NAMES = ("salesforce_opportunities.csv", "hubspot_deals.csv", "pipedrive_deals.csv")

@@ -14,8 +14,8 @@ from typing import Any
 import duckdb
 
 from analytics.categories import categorise
-from analytics.identity import account_key
-from analytics.outcome import outcome_of
+from analytics.ingest.identity import account_key
+from analytics.ingest.outcome import outcome_of
 from analytics.store import OPPORTUNITY_COLUMN_NAMES, connect
 
 _counter = iter(range(1, 10**9))

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics import deals, winrates
-from analytics import formatting as fmt
 from analytics.filters import Filters
+from analytics.metrics import deals, winrates
+from analytics.present import formatting as fmt
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

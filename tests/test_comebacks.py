@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
-from analytics.comebacks import (
+from analytics.errors import InvalidSettingError
+from analytics.filters import Filters
+from analytics.metrics.comebacks import (
     BREAKDOWNS,
     ComebackSettings,
     anchor_cte,
@@ -21,9 +23,7 @@ from analytics.comebacks import (
     returned_accounts,
     summary,
 )
-from analytics.errors import InvalidSettingError
-from analytics.filters import Filters
-from analytics.stats import rate
+from analytics.metrics.stats import rate
 from tests import naive_price_comebacks as naive
 from tests.factories import deal, insert_deals, new_store, random_deals
 

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from analytics import competitors
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters
+from analytics.metrics import competitors
 from tests import naive_winrates as naive
 from tests.factories import deal, insert_deals, new_store, random_deals
 

@@ -8,9 +8,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from analytics import cycle
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters
+from analytics.metrics import cycle
 from tests import naive_winrates as naive
 from tests.factories import deal, insert_deals, new_store, random_deals
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import deals
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters
+from analytics.metrics import deals
 from tests.factories import deal, insert_deals, new_store
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.dialects import detect, resolve
 from analytics.errors import InvalidSettingError, MappingError
-from analytics.headers import HEADER_TABLE, build_column_map, parse_user_mapping, recognise
+from analytics.ingest.dialects import detect, resolve
+from analytics.ingest.headers import HEADER_TABLE, build_column_map, parse_user_mapping, recognise
 
 
 @pytest.mark.parametrize(("field", "header"), [

@@ -8,8 +8,8 @@ import pytest
 
 from analytics.categories import categorise, list_reasons, set_override
 from analytics.errors import InvalidSettingError
-from analytics.identity import account_key
-from analytics.outcome import outcome_of
+from analytics.ingest.identity import account_key
+from analytics.ingest.outcome import outcome_of
 from tests.factories import deal, insert_deals, new_store
 
 

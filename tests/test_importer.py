@@ -10,9 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analytics import importer
 from analytics.errors import MappingError, UndoError, UnusableFileError
-from analytics.importer import ImportOptions, import_files, undo
+from analytics.ingest import importer
+from analytics.ingest.importer import ImportOptions, import_files, undo
 from analytics.store import connect
 
 NOW = datetime(2026, 1, 1, 12, 0)

@@ -7,10 +7,10 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from analytics import loss_reasons, winrates
 from analytics.categories import CATEGORIES, CATEGORY_LABELS, recategorise, set_override
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters
+from analytics.metrics import loss_reasons, winrates
 from tests import naive_winrates as naive
 from tests.factories import deal, insert_deals, new_store, random_deals
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from analytics import comebacks, competitors, deals, importer, loss_reasons, price_fit, store, ui, winrates
-from analytics import formatting as fmt
+from analytics import store, ui
 from analytics.filters import Filters
+from analytics.ingest import importer
+from analytics.metrics import comebacks, competitors, deals, loss_reasons, price_fit, winrates
+from analytics.present import formatting as fmt
 from tests.conftest import IMPORTED_AT
 
 OVERVIEW = None

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from analytics.parsing import (
+from analytics.ingest.parsing import (
     Amount,
     DateOrder,
     ParseError,

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import price_fit
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters
-from analytics.price_fit import (
+from analytics.metrics import price_fit
+from analytics.metrics.price_fit import (
     FIT_BANDS,
     GAP_BANDS,
     PriceFitSettings,
@@ -23,7 +23,7 @@ from analytics.price_fit import (
     matrix,
     price_losses,
 )
-from analytics.stats import rate
+from analytics.metrics.stats import rate
 from tests import naive_price_comebacks as naive
 from tests.factories import deal, insert_deals, new_store, random_deals
 

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from analytics.errors import UnusableFileError
-from analytics.reading import read_table
+from analytics.ingest.reading import read_table
 
 CSV = "Opportunity Name,Stage,Amount,Close Date\nBig deal,Closed Won,\"$1,200.00\",3/15/2024\n"
 

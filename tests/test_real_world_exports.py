@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analytics.importer import ImportOptions, import_files
+from analytics.ingest.importer import ImportOptions, import_files
 from analytics.store import connect
 
 NOW = datetime(2026, 1, 1, 12, 0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from analytics import samples
-from analytics.importer import import_bytes
+from analytics.ingest import samples
+from analytics.ingest.importer import import_bytes
 from tests.factories import new_store
 
 NOW = datetime(2026, 1, 1)

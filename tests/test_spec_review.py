@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from analytics.cli import run
-from analytics.comebacks import ComebackSettings, breakdown, curve, returned_accounts
 from analytics.filters import Filters
-from analytics.summary import summary
+from analytics.metrics.comebacks import ComebackSettings, breakdown, curve, returned_accounts
+from analytics.metrics.summary import summary
 from tests.factories import deal, insert_deals, new_store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from lifelines import KaplanMeierFitter
 
-from analytics.stats import Z95
-from analytics.survival import COLUMNS, kaplan_meier
+from analytics.metrics.stats import Z95
+from analytics.metrics.survival import COLUMNS, kaplan_meier
 
 
 def lifelines_fit(durations, events, weights=None) -> KaplanMeierFitter:

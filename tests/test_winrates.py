@@ -8,10 +8,10 @@ import duckdb
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from analytics import winrates
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, DIMENSIONS, Filters
-from analytics.stats import wilson
+from analytics.metrics import winrates
+from analytics.metrics.stats import wilson
 from tests import naive_winrates as naive
 from tests.factories import deal, insert_deals, new_store, random_deals
 

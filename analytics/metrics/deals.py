@@ -36,9 +36,9 @@ import duckdb
 import pandas as pd
 
 from analytics.categories import CATEGORIES
-from analytics.cycle import CYCLE_DAYS
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
+from analytics.metrics.cycle import CYCLE_DAYS
 
 #: The user-facing columns of a deal, in display order, with their SQL over alias ``o``.
 DEAL_COLUMNS: dict[str, str] = {

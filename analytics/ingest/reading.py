@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.errors import UnusableFileError
-from analytics.headers import recognise
-from analytics.parsing import ParseError, parse_amount
+from analytics.ingest.headers import recognise
+from analytics.ingest.parsing import ParseError, parse_amount
 
 #: How far down a file the header row may be (formatted reports put titles above it).
 HEADER_SEARCH_ROWS = 25

@@ -26,12 +26,15 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from analytics import categories, deals, importer, samples, store, winrates
+from analytics import categories, store
 from analytics.categories import CATEGORIES, CATEGORY_LABELS
-from analytics.charts import PLOT_CONFIG
 from analytics.errors import DebriefError, InvalidSettingError, SchemaVersionError
 from analytics.filters import BLANK_LABEL, Filters
-from analytics.formatting import (
+from analytics.ingest import importer, samples
+from analytics.ingest.headers import FIELDS, IGNORE
+from analytics.metrics import deals, winrates
+from analytics.present.charts import PLOT_CONFIG
+from analytics.present.formatting import (
     DASH,
     DIALECT_LABELS,
     FIELD_LABELS,
@@ -47,7 +50,6 @@ from analytics.formatting import (
     fmt_date,
     is_missing,
 )
-from analytics.headers import FIELDS, IGNORE
 
 DATE_KEYS = ("from", "to")
 
@@ -626,7 +628,7 @@ def selected_customdata(key: str) -> list[Any]:
 
 def price_settings(fit_threshold: float, tolerance_pct: float, bracket_factor: float) -> Any:
     """The page's controls (tolerance in percent) as :class:`analytics.price_fit.PriceFitSettings`."""
-    from analytics.price_fit import PriceFitSettings
+    from analytics.metrics.price_fit import PriceFitSettings
 
     return PriceFitSettings(fit_threshold=float(fit_threshold), tolerance=float(tolerance_pct) / 100,
                             bracket_factor=float(bracket_factor))

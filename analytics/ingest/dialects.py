@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 
 from analytics.errors import InvalidSettingError
-from analytics.headers import normalise_header
+from analytics.ingest.headers import normalise_header
 
 DIALECTS: tuple[str, ...] = ("salesforce", "hubspot", "pipedrive", "generic")
 SOURCES: tuple[str, ...] = ("auto", *DIALECTS)

@@ -10,8 +10,8 @@ from typing import Any
 
 import duckdb
 
-from analytics import comebacks, competitors, loss_reasons, price_fit, winrates
 from analytics.filters import Filters
+from analytics.metrics import comebacks, competitors, loss_reasons, price_fit, winrates
 
 
 def summary(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, *,

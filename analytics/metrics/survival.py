@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analytics.stats import Z95
+from analytics.metrics.stats import Z95
 
 COLUMNS: tuple[str, ...] = ("time", "at_risk", "events", "censored", "survival", "low", "high")
 

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from analytics.categories import CATEGORIES
 from analytics.filters import BLANK_LABEL
-from analytics.formatting import (
+from analytics.present.formatting import (
     ACCENT,
     BAND_FILL,
     CATEGORY_COLORS,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.importer import ImportResult, import_files
+from analytics.ingest.importer import ImportResult, import_files
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 SAMPLE_FILES: tuple[str, ...] = (
     "salesforce_opportunities.csv",
     "hubspot_deals.csv",

@@ -32,19 +32,19 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics import dialects
 from analytics.categories import recategorise
 from analytics.errors import UndoError, UnusableFileError
-from analytics.headers import (
+from analytics.ingest import dialects
+from analytics.ingest.headers import (
     LOST_TIME,
     WON_TIME,
     ColumnMap,
     build_column_map,
     normalise_header,
 )
-from analytics.identity import account_key
-from analytics.outcome import outcome_of
-from analytics.parsing import (
+from analytics.ingest.identity import account_key
+from analytics.ingest.outcome import outcome_of
+from analytics.ingest.parsing import (
     DateOrder,
     ParseError,
     detect_date_order,
@@ -56,7 +56,7 @@ from analytics.parsing import (
     parse_date,
     parse_fit_value,
 )
-from analytics.reading import RawTable, read_table
+from analytics.ingest.reading import RawTable, read_table
 from analytics.store import OPPORTUNITY_COLUMN_NAMES, OPPORTUNITY_COLUMNS
 
 TEXT_FIELDS = ("account_id", "account_name", "opportunity_name", "owner", "stage", "loss_stage",

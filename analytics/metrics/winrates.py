@@ -42,10 +42,10 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from analytics.cycle import CYCLE_DAYS
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
-from analytics.stats import Rate, rate
+from analytics.metrics.cycle import CYCLE_DAYS
+from analytics.metrics.stats import Rate, rate
 
 #: Period grains a caller may ask for, mapped to the ``date_trunc`` unit. The
 #: only way a grain reaches SQL.

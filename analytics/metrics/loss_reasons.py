@@ -30,7 +30,7 @@ import pandas as pd
 from analytics.categories import CATEGORIES, CATEGORY_LABELS
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
-from analytics.winrates import blank_as_label, period_sql
+from analytics.metrics.winrates import blank_as_label, period_sql
 
 #: Pareto measures: the SQL aggregate each one ranks the categories by.
 MEASURES: dict[str, str] = {

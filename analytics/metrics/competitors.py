@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import Filters
-from analytics.winrates import RATE_COLUMNS, closed_groups, period_sql
+from analytics.metrics.winrates import RATE_COLUMNS, closed_groups, period_sql
 
 #: A deal that names a competitor, over alias ``o``.
 NAMES_COMPETITOR = "coalesce(trim(o.competitor), '') <> ''"

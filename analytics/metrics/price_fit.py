@@ -49,7 +49,7 @@ import pandas as pd
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters, qualified
-from analytics.stats import rate
+from analytics.metrics.stats import rate
 
 #: The classes of a price loss, in the order they are tested.
 PRICE_CLASSES: tuple[str, ...] = ("wrong_customer", "easy_reason", "genuine_price", "unknown")

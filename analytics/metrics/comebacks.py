@@ -55,8 +55,8 @@ import pandas as pd
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, DIMENSIONS, Filters
-from analytics.stats import rate
-from analytics.survival import kaplan_meier
+from analytics.metrics.stats import rate
+from analytics.metrics.survival import kaplan_meier
 
 #: What :func:`breakdown` may group by: the anchor loss's category or any dimension.
 BREAKDOWNS: tuple[str, ...] = ("category", *DIMENSIONS)
