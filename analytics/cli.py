@@ -21,7 +21,7 @@ import pandas as pd
 from analytics import categories
 from analytics.errors import DebriefError, InvalidSettingError
 from analytics.filters import DIMENSIONS, Filters
-from analytics.ingest import importer
+from analytics.ingest import history, importer, normalise
 from analytics.ingest.dialects import SOURCES
 from analytics.ingest.headers import parse_user_mapping
 from analytics.store import connect, default_db_path
@@ -117,7 +117,7 @@ def _print_table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> No
 
 
 def _cmd_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
-    options = importer.ImportOptions(source=args.source, mapping=parse_user_mapping(args.map),
+    options = normalise.ImportOptions(source=args.source, mapping=parse_user_mapping(args.map),
                                      day_first=args.day_first)
     for result in importer.import_files(con, args.files, options, now=_now()):
         print(f"{result.file_name}: import #{result.import_id} ({result.dialect}): "
@@ -132,7 +132,7 @@ def _cmd_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Non
 
 
 def _cmd_imports(con: duckdb.DuckDBPyConnection) -> None:
-    frame = importer.list_imports(con.cursor())
+    frame = history.list_imports(con.cursor())
     if frame.empty:
         print("No imports yet: python -m analytics import FILE")
         return
@@ -215,11 +215,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         elif args.command == "imports":
             _cmd_imports(con)
         elif args.command == "undo":
-            result = importer.undo(con, args.import_id, now=_now())
+            result = history.undo(con, args.import_id, now=_now())
             print(f"Import #{result.import_id} undone: {result.removed} rows removed, "
                   f"{result.restored} earlier rows restored.")
         elif args.command == "rejects":
-            frame = importer.rejected_rows(con.cursor(), args.import_id)
+            frame = history.rejected_rows(con.cursor(), args.import_id)
             frame.to_csv(sys.stdout, index=False)
         elif args.command == "summary":
             _cmd_summary(con, args)

@@ -11,8 +11,10 @@ import openpyxl
 import pytest
 
 from analytics.errors import MappingError, UndoError, UnusableFileError
-from analytics.ingest import importer
-from analytics.ingest.importer import ImportOptions, import_files, undo
+from analytics.ingest import history, importer
+from analytics.ingest.history import undo
+from analytics.ingest.importer import import_files
+from analytics.ingest.normalise import ImportOptions
 from analytics.store import connect
 
 NOW = datetime(2026, 1, 1, 12, 0)
@@ -151,7 +153,7 @@ def test_rejects_are_stored_with_line_raw_text_and_reason(tmp_path: Path, con) -
     assert "amount" in reasons[2] and "lots" in reasons[2]
     assert "2024-13-45" in reasons[3]
     assert "high" in reasons[4]
-    frame = importer.rejected_rows(con.cursor(), result.import_id)
+    frame = history.rejected_rows(con.cursor(), result.import_id)
     assert list(frame["line"]) == [3, 4, 5, 6, 7]
 
 
@@ -208,9 +210,9 @@ def test_undo_restores_replaced_rows_and_refuses_out_of_order(tmp_path: Path, co
         undo(con, r2.import_id, now=NOW)
     with pytest.raises(UndoError, match="no import #99"):
         undo(con, 99, now=NOW)
-    history = importer.list_imports(con.cursor())
-    assert list(history["import_id"]) == [3, 2, 1]
-    assert history["undone_at"].notna().tolist() == [True, True, False]
+    imports = history.list_imports(con.cursor())
+    assert list(imports["import_id"]) == [3, 2, 1]
+    assert imports["undone_at"].notna().tolist() == [True, True, False]
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02" * 100, b"%PDF-1.4 ...",

@@ -10,7 +10,7 @@ import pytest
 
 from analytics import store, ui
 from analytics.filters import Filters
-from analytics.ingest import importer
+from analytics.ingest import history, importer
 from analytics.metrics import comebacks, competitors, deals, loss_reasons, price_fit, winrates
 from analytics.present import formatting as fmt
 from tests.conftest import IMPORTED_AT
@@ -359,7 +359,7 @@ def test_upload_map_check_import_and_undo(app, sample_db_copy: Path, open_db) ->
     assert deals.count_deals(cur, Filters()) == before + 4
     zeta = deals.list_deals(cur, Filters(), search="Zeta Robotics")
     assert zeta["amount"].tolist() == [12000.0]  # the mapping was applied
-    newest = int(importer.list_imports(cur)["import_id"].max())
+    newest = int(history.list_imports(cur)["import_id"].max())
 
     at.switch_page("app.py").run()  # the Overview counts the new deals straight away
     assert f"**{before + 4:,} deals** from 4 imports" in all_text(at)

@@ -11,7 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analytics.ingest.importer import ImportOptions, import_files
+from analytics.ingest.importer import import_files
+from analytics.ingest.normalise import ImportOptions
 from analytics.store import connect
 
 NOW = datetime(2026, 1, 1, 12, 0)

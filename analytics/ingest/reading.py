@@ -331,17 +331,20 @@ def read_xlsx_bytes(data: bytes, file_name: str) -> RawTable:
     raise UnusableFileError(file_name, "the workbook has no rows", _EXPORT_HINT)
 
 
-def read_table(path: str | Path, file_name: str | None = None) -> RawTable:
-    """Read any supported export; ``file_name`` is the name shown in messages."""
-    path = Path(path)
-    name = file_name or path.name
+def read_path(path: str | Path, file_name: str | None = None) -> bytes:
+    """The bytes of the file at ``path``; a missing file or a folder is an :class:`UnusableFileError`."""
+    name = file_name or Path(path).name
     try:
-        data = path.read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise UnusableFileError(name, "no such file", "Check the path and try again.") from exc
     except IsADirectoryError as exc:
         raise UnusableFileError(name, "it is a folder, not a file",
                                 "Name the CSV or XLSX files inside it.") from exc
+
+
+def read_bytes(data: bytes, name: str) -> RawTable:
+    """Read any supported export held in memory; ``name`` is the file name shown in messages."""
     if not data.strip():
         raise UnusableFileError(name, "the file is empty", _EXPORT_HINT)
     if data.startswith(b"PK\x03\x04"):
@@ -357,3 +360,8 @@ def read_table(path: str | Path, file_name: str | None = None) -> RawTable:
     _magic_problem(data, name)
     text, encoding = decode(data, name)
     return read_csv_text(text, name, encoding)
+
+
+def read_table(path: str | Path, file_name: str | None = None) -> RawTable:
+    """Read any supported export from disk; ``file_name`` is the name shown in messages."""
+    return read_bytes(read_path(path, file_name), file_name or Path(path).name)

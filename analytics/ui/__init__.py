@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -30,7 +28,7 @@ from analytics import categories, store
 from analytics.categories import CATEGORIES, CATEGORY_LABELS
 from analytics.errors import DebriefError, InvalidSettingError, SchemaVersionError
 from analytics.filters import BLANK_LABEL, Filters
-from analytics.ingest import importer, samples
+from analytics.ingest import history, importer, normalise, samples
 from analytics.ingest.headers import FIELDS, IGNORE
 from analytics.metrics import deals, winrates
 from analytics.present.charts import PLOT_CONFIG
@@ -281,7 +279,7 @@ def require_closed(ctx: PageContext) -> None:
 
 @st.cache_data(show_spinner=False)
 def _imports(db: str) -> pd.DataFrame:
-    return importer.list_imports(cursor())
+    return history.list_imports(cursor())
 
 
 def all_imports() -> pd.DataFrame:
@@ -645,19 +643,15 @@ MAPPING_OPTIONS: tuple[str, ...] = (IGNORE_LABEL, *(field_label(f) for f in FIEL
 _LABEL_TO_FIELD = {field_label(f): f for f in FIELDS} | {IGNORE_LABEL: IGNORE}
 
 
-def prepare_upload(upload: Any, options: importer.ImportOptions) -> importer.Prepared:
-    """Dry-run one uploaded file: write it once to a temporary file and :func:`importer.prepare` it.
+def prepare_upload(upload: Any, options: normalise.ImportOptions) -> normalise.Prepared:
+    """Dry-run one uploaded file (held in memory) with :func:`normalise.prepare_bytes`.
 
     Raises :class:`DebriefError` subclasses for an unusable file or mapping.
     """
-    suffix = Path(upload.name).suffix or ".csv"
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-        handle.write(upload.getbuffer())
-        handle.flush()
-        return importer.prepare(handle.name, options, upload.name)
+    return normalise.prepare_bytes(upload.getvalue(), upload.name, options)
 
 
-def preview_frame(prepared: importer.Prepared, rows: int = 8) -> pd.DataFrame:
+def preview_frame(prepared: normalise.Prepared, rows: int = 8) -> pd.DataFrame:
     """The first records of the file as read (before parsing), headers as in the file."""
     table = prepared.table
     width = len(table.header)
@@ -672,7 +666,7 @@ def preview_frame(prepared: importer.Prepared, rows: int = 8) -> pd.DataFrame:
     return frame.astype("string")
 
 
-def mapping_frame(prepared: importer.Prepared) -> pd.DataFrame:
+def mapping_frame(prepared: normalise.Prepared) -> pd.DataFrame:
     """One row per column of the file: its header, sample values and the field it feeds."""
     cmap = prepared.column_map
     fed: dict[int, str] = {}
@@ -707,7 +701,7 @@ def mapping_changes(original: pd.DataFrame, edited: pd.DataFrame) -> dict[str, s
     return changes
 
 
-def rejects_frame(prepared: importer.Prepared) -> pd.DataFrame:
+def rejects_frame(prepared: normalise.Prepared) -> pd.DataFrame:
     return pd.DataFrame([{"line": r.line, "reason": r.reason, "raw": r.raw} for r in prepared.rejects],
                         columns=["line", "reason", "raw"])
 
@@ -715,20 +709,20 @@ def rejects_frame(prepared: importer.Prepared) -> pd.DataFrame:
 @st.cache_data(show_spinner="Reading the file…", max_entries=32)
 def _prepare_cached(file_id: str, name: str, size: int, source: str,
                     mapping: tuple[tuple[str, str], ...], day_first: bool,
-                    _upload: Any) -> importer.Prepared:
-    return prepare_upload(_upload, importer.ImportOptions(source=source, mapping=dict(mapping),
+                    _upload: Any) -> normalise.Prepared:
+    return prepare_upload(_upload, normalise.ImportOptions(source=source, mapping=dict(mapping),
                                                           day_first=day_first))
 
 
 def prepare_cached(upload: Any, source: str = "auto", mapping: Mapping[str, str] | None = None,
-                   day_first: bool = False) -> importer.Prepared:
+                   day_first: bool = False) -> normalise.Prepared:
     """:func:`prepare_upload`, remembered per uploaded file and options (re-reading on every
     rerun would be slow for a large export)."""
     return _prepare_cached(upload.file_id, upload.name, upload.size, source,
                            tuple(sorted((mapping or {}).items())), day_first, upload)
 
 
-def commit_prepared(prepared: importer.Prepared) -> importer.ImportResult:
+def commit_prepared(prepared: normalise.Prepared) -> importer.ImportResult:
     """Write a prepared file (one transaction) and clear the caches."""
     try:
         return importer.commit(get_connection(), prepared, now=now())
@@ -736,7 +730,7 @@ def commit_prepared(prepared: importer.Prepared) -> importer.ImportResult:
         clear_caches()
 
 
-def run_imports(ready: Sequence[importer.Prepared]) -> list[dict[str, Any]]:
+def run_imports(ready: Sequence[normalise.Prepared]) -> list[dict[str, Any]]:
     """Commit prepared files one by one inside an ``st.status`` with a progress bar.
 
     A file that fails is reported and skipped (its transaction rolled back); returns the
@@ -758,17 +752,17 @@ def run_imports(ready: Sequence[importer.Prepared]) -> list[dict[str, Any]]:
     return results
 
 
-def undo_import(import_id: int) -> importer.UndoResult:
+def undo_import(import_id: int) -> history.UndoResult:
     """Undo an import (raises :class:`UndoError` with the reason) and clear the caches."""
     try:
-        return importer.undo(get_connection(), import_id, now=now())
+        return history.undo(get_connection(), import_id, now=now())
     finally:
         clear_caches()
 
 
 def rejected_csv(import_id: int) -> bytes:
     """The rejected rows of an import as a formula-safe CSV."""
-    return safe_csv(importer.rejected_rows(cursor(), import_id))
+    return safe_csv(history.rejected_rows(cursor(), import_id))
 
 
 def now() -> datetime:
