@@ -5,6 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= data/debrief.duckdb
+PORT ?= 8501
 SAMPLES := sample_data/salesforce_opportunities.csv sample_data/hubspot_deals.csv sample_data/pipedrive_deals.csv
 
 .PHONY: run test venv sample-db lint bench screenshots clean
@@ -28,7 +29,8 @@ $(DB): | $(VENV)/.installed
 sample-db: $(DB)
 
 run: $(DB)
-	DEBRIEF_DB=$(DB) DEBRIEF_SAMPLE=1 $(VENV)/bin/streamlit run app.py
+	DEBRIEF_DB=$(DB) DEBRIEF_SAMPLE=1 $(VENV)/bin/streamlit run app.py \
+		--server.port $(PORT) --server.headless true
 
 test: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -20,6 +20,8 @@ from analytics import store
 from analytics.ingest import importer
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The public data sets laid out beside the checkout (``../shared/datasets``); a user's clone has none.
+DATASETS = ROOT.parent / "shared" / "datasets"
 SAMPLE_NAMES = ("salesforce_opportunities.csv", "hubspot_deals.csv", "pipedrive_deals.csv")
 #: Fixed import time, so nothing in a test depends on the clock.
 IMPORTED_AT = datetime(2026, 1, 5, 9, 30)
@@ -35,6 +37,15 @@ def sample_csvs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     subprocess.run([sys.executable, str(ROOT / "sample_data" / "generate.py"), "--out", str(out)],
                    check=True, capture_output=True)
     return [out / name for name in SAMPLE_NAMES]
+
+
+@pytest.fixture(scope="session")
+def maven_csv() -> Path:
+    """The public Maven "CRM Sales Opportunities" pipeline, or a skip where it is not beside the clone."""
+    path = DATASETS / "maven_crm" / "sales_pipeline.csv"
+    if not path.is_file():
+        pytest.skip(f"public data set not found at {path} (only present beside the project's own workspace)")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from analytics.cli import run
-from tests.test_importer import MAVEN
 
 ROOT = Path(__file__).resolve().parents[1]
 MAVEN_MAP = ["--map", "sales_agent=owner", "--map", "engage_date=created_date",
@@ -64,8 +63,8 @@ def test_summary_json_on_a_hand_worked_fixture(tmp_path: Path, db: Path, capsys)
                                      "mismatch_rate"}
 
 
-def test_maven_summary_deals_and_win_rate(db: Path, capsys) -> None:
-    assert run(["import", str(MAVEN), "--db", str(db), *MAVEN_MAP]) == 0
+def test_maven_summary_deals_and_win_rate(db: Path, maven_csv: Path, capsys) -> None:
+    assert run(["import", str(maven_csv), "--db", str(db), *MAVEN_MAP]) == 0
     capsys.readouterr()
     assert run(["summary", "--json", "--db", str(db)]) == 0
     got = json.loads(capsys.readouterr().out)
