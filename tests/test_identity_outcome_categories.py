@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from analytics.categories import categorise, list_reasons, set_override
+from analytics import categories
+from analytics.categories import categorise, list_reasons, set_override, set_overrides
 from analytics.errors import InvalidSettingError
 from analytics.ingest.identity import account_key
 from analytics.ingest.outcome import outcome_of
@@ -66,3 +67,44 @@ def test_override_wins_is_stored_and_can_be_dropped() -> None:
     assert con.execute("SELECT count(*) FROM opportunities WHERE loss_reason = 'other'").fetchone() == (2,)
     with pytest.raises(InvalidSettingError, match="Unknown category"):
         set_override(con.cursor(), "x", "vibes", now=now)
+
+
+def _categories(con) -> list[tuple]:
+    return con.execute("SELECT opportunity_id, loss_reason FROM opportunities ORDER BY 1").fetchall()
+
+
+def test_a_batch_of_overrides_is_saved_at_once_and_counts_every_changed_deal() -> None:
+    con = new_store()
+    insert_deals(con, [deal(opportunity_id="1", outcome="lost", loss_reason_raw="Acquired"),
+                       deal(opportunity_id="2", outcome="lost", loss_reason_raw="acquired "),
+                       deal(opportunity_id="3", outcome="lost", loss_reason_raw="Too expensive"),
+                       deal(opportunity_id="4", outcome="lost", loss_reason_raw="Went dark")])
+    now = datetime(2026, 1, 1)
+    # 1, 2: other -> no_decision; 3: price -> relationship; 4 stays no_decision (no change counted)
+    changes = {"Acquired": "no_decision", "Too expensive": "relationship", "went dark": "no_decision"}
+    assert set_overrides(con.cursor(), changes, now=now) == 3
+    assert _categories(con) == [("1", "no_decision"), ("2", "no_decision"), ("3", "relationship"),
+                                ("4", "no_decision")]
+    # dropping two overrides in one batch brings back the keyword rules
+    assert set_overrides(con.cursor(), {"acquired": None, "TOO EXPENSIVE": None}, now=now) == 3
+    assert _categories(con) == [("1", "other"), ("2", "other"), ("3", "price"), ("4", "no_decision")]
+    assert set_overrides(con.cursor(), {}, now=now) == 0
+
+
+def test_a_batch_with_one_bad_change_saves_nothing(monkeypatch) -> None:
+    con = new_store()
+    insert_deals(con, [deal(opportunity_id="1", outcome="lost", loss_reason_raw="Acquired"),
+                       deal(opportunity_id="2", outcome="lost", loss_reason_raw="Too expensive")])
+    before = _categories(con)
+    now = datetime(2026, 1, 1)
+    with pytest.raises(InvalidSettingError, match="Unknown category 'vibes'"):
+        set_overrides(con.cursor(), {"Acquired": "timing", "Too expensive": "vibes"}, now=now)
+    assert _categories(con) == before
+    # a failure inside the transaction (after the overrides were written) rolls all of it back
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(categories, "recategorise", broken)
+    with pytest.raises(RuntimeError):
+        set_overrides(con.cursor(), {"Acquired": "timing", "Too expensive": "timing"}, now=now)
+    assert _categories(con) == before
+    assert con.execute("SELECT count(*) FROM reason_overrides").fetchone() == (0,)
