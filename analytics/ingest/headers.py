@@ -13,6 +13,7 @@ same way, so ``Deal - Won time`` is matched as ``Won time``.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -102,17 +103,48 @@ class ColumnMap:
     stage_candidates: list[int] = field(default_factory=list)
     extras: dict[int, str] = field(default_factory=dict)
     user_mapped: dict[str, str] = field(default_factory=dict)
+    # How many kept columns hold each label, and per base name the count its next
+    # "base (n)" starts from: they make keep() linear. Built from ``extras`` and kept
+    # in step by keep(), the only writer of ``extras``.
+    _taken: Counter[str] = field(init=False, repr=False, compare=False)
+    _next_count: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._taken = Counter(self.extras.values())
+        self._next_count = {}
 
     def keep(self, index: int, name: str | None = None) -> None:
         """Keep column ``index`` as an unmapped column, under a name no other kept column
-        has (a repeated header becomes ``Tag (2)``, a blank one ``column 5``)."""
+        has (a repeated header becomes ``Tag (2)``, a blank one ``column 5``).
+
+        >>> cmap = ColumnMap(headers=["Tag", "Tag", "", "Tag"])
+        >>> for index in range(4):
+        ...     cmap.keep(index)
+        >>> cmap.extras
+        {0: 'Tag', 1: 'Tag (2)', 2: 'column 3', 3: 'Tag (3)'}
+        """
         base = (name if name is not None else self.headers[index]).strip() or f"column {index + 1}"
-        taken = {n for i, n in self.extras.items() if i != index}
-        label, count = base, 1
-        while label in taken:
+        previous = self.extras.get(index)
+        if previous is not None:  # its own label is free again, so may be every hint
+            self._taken[previous] -= 1
+            if not self._taken[previous]:
+                del self._taken[previous]
+            self._next_count.clear()
+        count = self._next_count.get(base, 1)
+        label = base if count == 1 else f"{base} ({count})"
+        while label in self._taken:
             count += 1
             label = f"{base} ({count})"
+        self._next_count[base] = count
         self.extras[index] = label
+        self._taken[label] += 1
+
+    def copy(self) -> ColumnMap:
+        """A copy whose lists and dicts are its own: changing it leaves this map as it is."""
+        return ColumnMap(headers=list(self.headers), fields=dict(self.fields),
+                         close_columns=list(self.close_columns),
+                         stage_candidates=list(self.stage_candidates), extras=dict(self.extras),
+                         user_mapped=dict(self.user_mapped))
 
     def header_of(self, name: str) -> str | None:
         index = self.fields.get(name)
