@@ -56,71 +56,97 @@ class ImportResult:
 # --------------------------------------------------------------------------- writing
 
 
-def _arrow(rows: list[dict[str, object]]) -> pa.Table:
+def _arrow(rows: list[dict[str, object]], import_id: int) -> pa.Table:
+    """The rows as an Arrow table of the opportunities columns, ``import_id`` a constant
+    column (the rows themselves are not changed)."""
     columns = {}
     for name, sql_type in OPPORTUNITY_COLUMNS:
         arrow_type = _ARROW_TYPES[sql_type.split()[0]]
-        columns[name] = pa.array([r.get(name) for r in rows], type=arrow_type)
+        values = [import_id] * len(rows) if name == "import_id" else [r.get(name) for r in rows]
+        columns[name] = pa.array(values, type=arrow_type)
     return pa.table(columns)
 
 
+def _stage_incoming(cur: duckdb.DuckDBPyConnection, rows: list[dict[str, object]],
+                    import_id: int) -> tuple[int, int]:
+    """Temp tables ``incoming`` (the rows) and ``matched`` (those whose id is stored, and
+    whether they are the same); returns how many changed and how many did not."""
+    cur.register("incoming_arrow", _arrow(rows, import_id))
+    cur.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_arrow")
+    cur.unregister("incoming_arrow")
+    same = " AND ".join(f"o.{c} IS NOT DISTINCT FROM i.{c}" for c in COMPARED)
+    cur.execute(
+        f"""CREATE OR REPLACE TEMP TABLE matched AS
+            SELECT i.opportunity_id, ({same}) AS same
+            FROM incoming i JOIN opportunities o USING (opportunity_id)""")
+    updated, unchanged = cur.execute(
+        "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
+    ).fetchone()
+    return updated, unchanged
+
+
+def _write_incoming(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    """Keep the old version of every changed row, then store the new and changed rows."""
+    cols = ", ".join(OPPORTUNITY_COLUMN_NAMES)
+    cur.execute(
+        f"""INSERT INTO replaced_rows ({cols}, replaced_by)
+            SELECT {', '.join('o.' + c for c in OPPORTUNITY_COLUMN_NAMES)}, ?
+            FROM opportunities o JOIN matched m USING (opportunity_id) WHERE NOT m.same""",
+        [import_id])
+    cur.execute("""DELETE FROM opportunities WHERE opportunity_id IN
+                   (SELECT opportunity_id FROM matched WHERE NOT same)""")
+    cur.execute(
+        f"""INSERT INTO opportunities ({cols}) SELECT {cols} FROM incoming
+            WHERE opportunity_id NOT IN (SELECT opportunity_id FROM matched WHERE same)""")
+    cur.execute("DROP TABLE incoming")
+    cur.execute("DROP TABLE matched")
+
+
+def _twin_notes(cur: duckdb.DuckDBPyConnection, content_hash: str) -> list[str]:
+    """A note when a live import already holds the very same bytes."""
+    twin = cur.execute(
+        "SELECT min(import_id) FROM imports WHERE content_hash = ? AND undone_at IS NULL",
+        [content_hash]).fetchone()[0]
+    return [] if twin is None else [f"The same file was already imported as import #{twin}."]
+
+
+def _record_import(cur: duckdb.DuckDBPyConnection, prepared: Prepared, result: ImportResult,
+                   now: datetime) -> None:
+    """The import's row in ``imports`` and its rejects in ``rejected_rows``."""
+    if prepared.rejects:
+        cur.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?)",
+                        [[result.import_id, r.line, r.raw, r.reason] for r in prepared.rejects])
+    options = {"source": prepared.options.source, "day_first": prepared.options.day_first,
+               "user_mapping": dict(prepared.options.mapping),
+               "encoding": prepared.table.encoding, "delimiter": prepared.table.delimiter,
+               "kind": prepared.table.kind}
+    cur.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        [result.import_id, prepared.file_name, prepared.content_hash, prepared.dialect,
+         json.dumps(prepared.column_map.describe()), json.dumps(options), json.dumps(list(result.notes)),
+         result.rows_read, result.loaded, result.updated, result.unchanged, result.duplicates,
+         result.rejected, now])
+
+
 def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime) -> ImportResult:
-    """Write a prepared file in one transaction and return its counts."""
+    """Write a prepared file in one transaction and return its counts.
+
+    ``prepared`` is only read: the import id is given to the stored rows, not to its rows.
+    """
     cur = con.cursor()
     with transaction(cur):
         import_id = cur.execute(
             "SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
-        for row in prepared.rows:
-            row["import_id"] = import_id
-        incoming = _arrow(prepared.rows)
-        cur.register("incoming_arrow", incoming)
-        cur.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_arrow")
-        cur.unregister("incoming_arrow")
-        same = " AND ".join(f"o.{c} IS NOT DISTINCT FROM i.{c}" for c in COMPARED)
-        cur.execute(
-            f"""CREATE OR REPLACE TEMP TABLE matched AS
-                SELECT i.opportunity_id, ({same}) AS same
-                FROM incoming i JOIN opportunities o USING (opportunity_id)""")
-        updated, unchanged = cur.execute(
-            "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
-        ).fetchone()
-        cols = ", ".join(OPPORTUNITY_COLUMN_NAMES)
-        cur.execute(
-            f"""INSERT INTO replaced_rows ({cols}, replaced_by)
-                SELECT {', '.join('o.' + c for c in OPPORTUNITY_COLUMN_NAMES)}, ?
-                FROM opportunities o JOIN matched m USING (opportunity_id) WHERE NOT m.same""",
-            [import_id])
-        cur.execute("""DELETE FROM opportunities WHERE opportunity_id IN
-                       (SELECT opportunity_id FROM matched WHERE NOT same)""")
-        cur.execute(
-            f"""INSERT INTO opportunities ({cols}) SELECT {cols} FROM incoming
-                WHERE opportunity_id NOT IN (SELECT opportunity_id FROM matched WHERE same)""")
+        updated, unchanged = _stage_incoming(cur, prepared.rows, import_id)
+        _write_incoming(cur, import_id)
         recategorise(cur, "import_id = ?", [import_id])
-        if prepared.rejects:
-            cur.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?)",
-                            [[import_id, r.line, r.raw, r.reason] for r in prepared.rejects])
-        loaded = len(prepared.rows) - updated - unchanged
-        notes = list(prepared.notes)
-        twin = cur.execute(
-            "SELECT min(import_id) FROM imports WHERE content_hash = ? AND undone_at IS NULL",
-            [prepared.content_hash]).fetchone()[0]
-        if twin is not None:
-            notes.append(f"The same file was already imported as import #{twin}.")
-        options = {"source": prepared.options.source, "day_first": prepared.options.day_first,
-                   "user_mapping": dict(prepared.options.mapping),
-                   "encoding": prepared.table.encoding, "delimiter": prepared.table.delimiter,
-                   "kind": prepared.table.kind}
-        cur.execute(
-            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            [import_id, prepared.file_name, prepared.content_hash, prepared.dialect,
-             json.dumps(prepared.column_map.describe()), json.dumps(options), json.dumps(notes),
-             prepared.rows_read, loaded, updated, unchanged, prepared.duplicates,
-             len(prepared.rejects), now])
-        cur.execute("DROP TABLE incoming")
-        cur.execute("DROP TABLE matched")
-    return ImportResult(import_id, prepared.file_name, prepared.dialect, prepared.rows_read,
-                        loaded, updated, unchanged, prepared.duplicates, len(prepared.rejects),
-                        tuple(notes))
+        result = ImportResult(
+            import_id, prepared.file_name, prepared.dialect, prepared.rows_read,
+            loaded=len(prepared.rows) - updated - unchanged, updated=updated, unchanged=unchanged,
+            duplicates=prepared.duplicates, rejected=len(prepared.rejects),
+            notes=(*prepared.notes, *_twin_notes(cur, prepared.content_hash)))
+        _record_import(cur, prepared, result, now)
+    return result
 
 
 def import_files(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
