@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import ui
 from analytics.metrics import competitors, deals, loss_reasons, winrates
-from analytics.present import charts
+from analytics.present import charts, tables
 from analytics.present import formatting as fmt
+from analytics.ui import session, shell, widgets
 
-ctx = ui.setup_page("Overview", intro="How the team is winning and losing, at a glance.")
-ui.require_closed(ctx)
+ctx = shell.setup_page("Overview", intro="How the team is winning and losing, at a glance.")
+shell.require_closed(ctx)
 now = ctx.matching
 previous = winrates.previous_period(ctx.filters)
-before = ui.load(winrates.headline, previous) if previous is not None else None
+before = session.load(winrates.headline, previous) if previous is not None else None
 sym = ctx.symbol
 
 if previous is not None:
@@ -59,7 +59,7 @@ row[3].metric("Sales cycle (lost)", fmt.fmt_days(now.cycle_lost_median_days),
               fmt.days_delta(now.cycle_lost_median_days, before.cycle_lost_median_days) if before else None,
               delta_color="off", delta_description=vs, border=True,
               help="Median days from created to closed, over lost deals with both dates.")
-note = ui.currency_note()
+note = session.currency_note()
 if note:
     st.caption(f":material/currency_exchange: {note}")
 
@@ -67,40 +67,41 @@ left, right = st.columns([3, 2], gap="large")
 with left:
     grain = st.segmented_control("Trend by", ["month", "quarter", "year"], default="quarter",
                                  format_func=str.capitalize, key="overview_grain") or "quarter"
-    trend = ui.load(winrates.by_period, ctx.filters, grain)
-    ui.chart(charts.winrate_trend_figure(trend, grain), key="overview_trend")
+    trend = session.load(winrates.by_period, ctx.filters, grain)
+    widgets.chart(charts.winrate_trend_figure(trend, grain), key="overview_trend")
     st.caption(f"Shaded band: 95% Wilson interval. {charts.SMALL_SAMPLE_NOTE}")
 with right:
-    top = ui.load(loss_reasons.pareto, ctx.filters, "count").head(5)
+    top = session.load(loss_reasons.pareto, ctx.filters, "count").head(5)
     if top.empty:
         st.info("No lost deals match the filters.")
     else:
-        ui.chart(charts.category_bars(top, "Top loss reasons", height=430), key="overview_reasons")
-    ui.page_link("Loss reasons", label="All loss reasons", icon=":material/arrow_forward:")
+        widgets.chart(charts.category_bars(top, "Top loss reasons", height=430), key="overview_reasons")
+    shell.page_link("Loss reasons", ctx.filters, label="All loss reasons", icon=":material/arrow_forward:")
 
 left, right = st.columns(2, gap="large")
 with left:
-    h2h = ui.load(competitors.head_to_head, ctx.filters).head(6)
+    h2h = session.load(competitors.head_to_head, ctx.filters).head(6)
     if h2h.empty:
         st.info("No closed deal names a competitor.")
     else:
-        ui.chart(charts.rate_dots(h2h, "competitor", "Top competitors: our win rate head-to-head",
-                              reference=now.win_rate.value, reference_label="All deals"),
-                 key="overview_competitors")
+        widgets.chart(charts.rate_dots(h2h, "competitor", "Top competitors: our win rate head-to-head",
+                                       reference=now.win_rate.value, reference_label="All deals"),
+                      key="overview_competitors")
         st.caption("Bars: 95% interval. Dashed line: the win rate over all deals.")
-    ui.page_link("Competitors", label="All competitors", icon=":material/arrow_forward:")
+    shell.page_link("Competitors", ctx.filters, label="All competitors", icon=":material/arrow_forward:")
 with right:
     st.markdown("**Data loaded**")
-    imports = ui.active_imports()
+    imports = session.active_imports()
     st.markdown(f"**{fmt.fmt_count(ctx.total_deals)} deals** from {len(imports)} "
-                f"import{'s' if len(imports) != 1 else ''} · {ui.freshness(imports)}")
-    first, last = ui.load(deals.close_date_bounds)
+                f"import{'s' if len(imports) != 1 else ''} · {tables.freshness(imports, session.now())}")
+    first, last = session.load(deals.close_date_bounds)
     st.caption(f"Deals closed {fmt.fmt_date(first)} → {fmt.fmt_date(last)}.")
-    st.dataframe(ui.history_frame(imports), hide_index=True, width="stretch",
+    st.dataframe(tables.history_frame(imports), hide_index=True, width="stretch",
                  column_order=["file_name", "dialect", "loaded", "imported_at"],
                  column_config={"file_name": "File", "dialect": "Source",
-                                "loaded": ui.count_column("Loaded"), "updated": ui.count_column("Updated"),
-                                "rejected": ui.count_column("Rejected"),
+                                "loaded": widgets.count_column("Loaded"),
+                                "updated": widgets.count_column("Updated"),
+                                "rejected": widgets.count_column("Rejected"),
                                 "imported_at": st.column_config.DatetimeColumn("Imported",
                                                                                format="YYYY-MM-DD HH:mm")})
-    ui.page_link("Import", label="Import or undo exports")
+    shell.page_link("Import", ctx.filters, label="Import or undo exports")

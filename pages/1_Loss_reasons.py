@@ -4,65 +4,50 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import ui
 from analytics.errors import DebriefError
 from analytics.metrics import deals, loss_reasons
-from analytics.present import charts
+from analytics.present import charts, tables
 from analytics.present import formatting as fmt
+from analytics.ui import importing, session, shell, widgets
 
-ctx = ui.setup_page("Loss reasons", intro="Why we lose — ranked, broken down and followed over time. "
-                                          "Click a bar to list its deals.")
-if ctx.matching.lost == 0:
-    ui.no_matches("lost deals")
-    st.stop()
+ctx = shell.setup_page("Loss reasons", intro="Why we lose — ranked, broken down and followed over time. "
+                                             "Click a bar to list its deals.")
+shell.stop_without("lost deals", ctx.matching.lost)
 
 sym = ctx.symbol
 measure = st.segmented_control("Rank by", ["count", "amount"], default="count", key="reasons_measure",
                                format_func={"count": "Deal count", "amount": "Lost amount"}.get) or "count"
-pareto = ui.load(loss_reasons.pareto, ctx.filters, measure)
+pareto = session.load(loss_reasons.pareto, ctx.filters, measure)
+drill = widgets.DrillSelect(chart_key="reasons_pareto", select_key="reasons_drill")
+drill.chart(charts.pareto_figure(pareto, measure, sym))
+if measure == "amount" and session.currency_note():
+    st.caption(session.currency_note())
 
-
-def _pick_from_chart() -> None:
-    picked = ui.selected_customdata("reasons_pareto")
-    if picked:
-        st.session_state["reasons_drill"] = picked[0]
-
-
-ui.chart(charts.pareto_figure(pareto, measure, sym), key="reasons_pareto", on_select=_pick_from_chart)
-if measure == "amount" and ui.currency_note():
-    st.caption(ui.currency_note())
-
-options = list(pareto["category"])
-if st.session_state.get("reasons_drill") not in options:
-    st.session_state.pop("reasons_drill", None)
-category = st.selectbox("Deals lost to", options, index=None, key="reasons_drill",
-                        format_func=fmt.category_label, placeholder="Click a bar above, or pick a category")
+category = drill.select("Deals lost to", pareto["category"], format_func=fmt.category_label,
+                        placeholder="Click a bar above, or pick a category")
 if category:
-    ui.drill_down(f"Lost to {fmt.category_label(category)}", ctx.filters, category=category)
+    widgets.drill_down(f"Lost to {fmt.category_label(category)}", ctx.filters, category=category)
 
 st.divider()
 by = st.segmented_control("Break down by", ["competitor", "segment", "owner", "region", "product"],
                           default="competitor", key="reasons_by",
                           format_func=lambda d: fmt.DIMENSION_LABELS[d]) or "competitor"
-breakdown = ui.load(loss_reasons.by_dimension, ctx.filters, by)
-ui.chart(charts.reasons_heatmap(breakdown, fmt.DIMENSION_LABELS[by]), key="reasons_heatmap")
+breakdown = session.load(loss_reasons.by_dimension, ctx.filters, by)
+widgets.chart(charts.reasons_heatmap(breakdown, fmt.DIMENSION_LABELS[by]), key="reasons_heatmap")
 st.caption("Darker: a bigger share of that row's lost deals; the number is the lost deals. "
            "Up to 12 rows, most losses first.")
 
 grain = st.segmented_control("Period", ["month", "quarter", "year"], default="quarter",
                              format_func=str.capitalize, key="reasons_grain") or "quarter"
-ui.chart(charts.share_over_time(ui.load(loss_reasons.over_time, ctx.filters, grain), grain),
-         key="reasons_over_time")
+over_time = session.load(loss_reasons.over_time, ctx.filters, grain)
+widgets.chart(charts.share_over_time(over_time, grain), key="reasons_over_time")
 
 st.divider()
 st.subheader("The reasons as your reps wrote them", anchor=False)
 st.caption("Each raw reason is put in a category by keyword rules. If a rule got one wrong, change its "
            "category here: the change applies to every deal with that reason, in every view.")
-raw = ui.load(loss_reasons.raw_reasons, ctx.filters)
-table = raw.assign(
-    raw=raw["raw"].where(raw["raw"] != "", "(blank)"),
-    category=[fmt.category_label(c) for c in raw["category"]],
-)
+raw = session.load(loss_reasons.raw_reasons, ctx.filters)
+table = tables.reasons_editor_frame(raw)
 with st.form("reasons_form", border=False):
     edited = st.data_editor(
         table, key="reasons_editor", hide_index=True, width="stretch", height=420,
@@ -70,28 +55,28 @@ with st.form("reasons_form", border=False):
         column_order=["raw", "category", "deals", "amount", "overridden"],
         column_config={
             "raw": st.column_config.TextColumn("Reason (as written)", width="large"),
-            "category": st.column_config.SelectboxColumn("Category", options=ui.CATEGORY_CHOICES,
+            "category": st.column_config.SelectboxColumn("Category", options=tables.CATEGORY_CHOICES,
                                                          required=True, width="medium"),
-            "deals": ui.count_column("Lost deals"),
-            "amount": ui.money_column("Lost amount"),
+            "deals": widgets.count_column("Lost deals"),
+            "amount": widgets.money_column("Lost amount"),
             "overridden": st.column_config.CheckboxColumn("Changed by you"),
         },
     )
     saved = st.form_submit_button("Save categories", type="primary", icon=":material/save:")
 if saved:
     try:
-        reasons, moved = ui.save_category_edits(raw["raw"], table["category"], edited["category"])
+        reasons, moved = importing.save_category_edits(raw["raw"], table["category"], edited["category"])
     except DebriefError as err:
         st.error(str(err))
     else:
         if reasons:
-            ui.flash("success", f"Saved {reasons} reason{'s' if reasons != 1 else ''}: "
-                                f"{moved} lost deal{'s' if moved != 1 else ''} changed category.")
+            session.flash("success", f"Saved {reasons} reason{'s' if reasons != 1 else ''}: "
+                                     f"{moved} lost deal{'s' if moved != 1 else ''} changed category.")
         else:
-            ui.flash("info", "Nothing to save: no category was changed.")
+            session.flash("info", "Nothing to save: no category was changed.")
         st.session_state.pop("reasons_editor", None)
         st.rerun()
 
-csv = ui.load(deals.export_csv_bytes, ctx.filters, outcome="lost")
+csv = session.load(deals.export_csv_bytes, ctx.filters, outcome="lost")
 st.download_button("Download the lost deals (CSV)", csv, file_name="debrief-lost-deals.csv",
                    mime="text/csv", icon=":material/download:")

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import ui
 from analytics.errors import DebriefError
 from analytics.metrics import price_fit
-from analytics.present import charts
+from analytics.present import charts, price_fit_text
 from analytics.present import formatting as fmt
+from analytics.ui import session, shell, widgets
 
-ctx = ui.setup_page("Price vs fit", intro="Deals lost \"on price\", sorted by what the evidence says: "
-                                          "the wrong customer, an easy excuse, or a real price gap.")
-ui.require_closed(ctx)
+ctx = shell.setup_page("Price vs fit", intro="Deals lost \"on price\", sorted by what the evidence says: "
+                                             "the wrong customer, an easy excuse, or a real price gap.")
+shell.require_closed(ctx)
 
 with st.container(border=True):
     st.markdown("**Thresholds** — move them to see how the classes change")
@@ -27,56 +27,32 @@ with st.container(border=True):
                               help="Asking more than this multiple of the customer's budget puts "
                                    "them outside our price bracket.")
 try:
-    settings = ui.price_settings(fit_threshold, tolerance, bracket)
+    settings = price_fit_text.settings_from_controls(fit_threshold, tolerance, bracket)
 except DebriefError as err:
     st.error(str(err))
     st.stop()
 
-evidence = ui.load(price_fit.evidence, ctx.filters)
+evidence = session.load(price_fit.evidence, ctx.filters)
 if evidence["price_losses"] == 0:
     st.info("No lost deal matching these filters is categorised as a price loss. "
             "Check the categories on the Loss reasons page, or widen the filters.")
 else:
-    missing = []
-    if evidence["fit_score"] == 0:
-        missing.append("a **fit score** (a column such as *Fit Score*, *ICP Score* or *Requirements Met %*) "
-                       "to tell the wrong customer from a real price problem")
-    if evidence["competitor_price"] == 0 and evidence["budget"] == 0:
-        missing.append("the **competitor's price** (*Competitor Price*, *Competitor Quote*) or the "
-                       "customer's **budget** (*Budget*, *Customer Budget*) to measure the price gap")
-    if missing:
-        st.warning("This view needs more evidence. Add to your CRM export " + "; and ".join(missing)
-                   + ", then import it again.", icon=":material/lock_open:")
-    st.caption(f"Of {evidence['price_losses']:,} price losses: {evidence['fit_score']:,} have a fit score, "
-               f"{evidence['competitor_price']:,} a competitor price, {evidence['budget']:,} a budget; "
-               f"a price gap could be measured for {evidence['price_gap']:,}.")
+    warning = price_fit_text.evidence_warning(evidence)
+    if warning:
+        st.warning(warning, icon=":material/lock_open:")
+    st.caption(price_fit_text.evidence_summary(evidence))
 
-counts = ui.load(price_fit.class_counts, ctx.filters, settings)
+counts = session.load(price_fit.class_counts, ctx.filters, settings)
 cols = st.columns(5)
 for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=False):
     col.metric(fmt.PRICE_CLASS_LABELS[klass], fmt.fmt_count(counts[klass]), border=True)
 cols[4].metric("Mismatch rate", fmt.fmt_pct(counts["mismatch_rate"]), border=True,
                help="Wrong customer + easy excuse, as a share of the price losses that could be classified.")
 
-EXPLAIN = {
-    "wrong_customer": (
-        f"Fit below {fit_threshold}, or we asked more than {bracket:g}× their stated budget. They named "
-        "price, but they were never a customer for our price bracket.",
-        "Qualify out earlier: tighten the ideal-customer criteria and ask for budget at discovery."),
-    "easy_reason": (
-        f"A good fit, and we were at most {tolerance}% above the alternative (or cheaper). Price was the "
-        "polite reason; the real one is elsewhere.",
-        "Dig deeper: run loss interviews on these deals — value story, champion, timing or relationship."),
-    "genuine_price": (
-        f"A good fit, but we were more than {tolerance}% above the competitor's price or the budget.",
-        "A pricing and packaging question: an entry tier, discount guidance or multi-year terms."),
-    "unknown": (
-        "The fit score, or a price to compare with, is missing, so the evidence cannot decide.",
-        "Record fit and the competitor's price or budget in the CRM to classify these."),
-}
+explain = price_fit_text.explain(fit_threshold, tolerance, bracket)
 cols = st.columns(4)
 for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=True):
-    meaning, action = EXPLAIN[klass]
+    meaning, action = explain[klass]
     with col.container(border=True, height="stretch"):
         st.markdown(f"**:material/label: {fmt.PRICE_CLASS_LABELS[klass]}** · "
                     f"{fmt.fmt_count(counts[klass])} deals")
@@ -85,17 +61,17 @@ for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=True):
 
 left, right = st.columns(2, gap="large")
 with left:
-    matrix = ui.load(price_fit.matrix, ctx.filters, settings)
-    ui.chart(charts.price_fit_matrix(matrix, price_fit.fit_bands(settings), price_fit.gap_bands(settings)),
-             key="pf_matrix")
+    matrix = session.load(price_fit.matrix, ctx.filters, settings)
+    figure = charts.price_fit_matrix(matrix, price_fit.fit_bands(settings), price_fit.gap_bands(settings))
+    widgets.chart(figure, key="pf_matrix")
     st.caption("Every closed deal (won or lost, any reason). Colour: win rate; n<10 marks a small sample.")
 with right:
-    losses = ui.load(price_fit.price_losses, ctx.filters, settings)
+    losses = session.load(price_fit.price_losses, ctx.filters, settings)
     plotted = charts.plottable(losses)
     if plotted.empty:
         st.info("No price loss has both a fit score and a price gap to plot.")
     else:
-        ui.chart(charts.price_scatter(plotted, fit_threshold, settings.tolerance), key="pf_scatter")
+        widgets.chart(charts.price_scatter(plotted, fit_threshold, settings.tolerance), key="pf_scatter")
     st.caption(f"{len(plotted):,} of {len(losses):,} price losses have both a fit score and a price gap. "
                "Dashed lines: the fit threshold and the price tolerance. A deal above the budget bracket "
                "is the wrong customer wherever it sits.")
@@ -104,11 +80,11 @@ st.subheader("The deals in each class", anchor=False)
 tabs = st.tabs([f"{fmt.PRICE_CLASS_LABELS[k]} ({counts[k]:,})" for k in price_fit.PRICE_CLASSES])
 for tab, klass in zip(tabs, price_fit.PRICE_CLASSES, strict=True):
     with tab:
-        rows = ui.load(price_fit.price_losses, ctx.filters, settings, price_class=klass)
+        rows = session.load(price_fit.price_losses, ctx.filters, settings, price_class=klass)
         if rows.empty:
             st.caption("No deal in this class.")
         else:
-            ui.deals_table(rows, columns=["account_name", "opportunity_name", "owner", "close_date",
-                                          "amount", "competitor", "competitor_price", "budget",
-                                          "price_gap", "fit_score"],
-                           height=min(38 + 35 * len(rows), 400))
+            widgets.deals_table(rows, columns=["account_name", "opportunity_name", "owner", "close_date",
+                                               "amount", "competitor", "competitor_price", "budget",
+                                               "price_gap", "fit_score"],
+                                max_height=400)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import ui
 from analytics.errors import DebriefError
 from analytics.metrics import comebacks
-from analytics.present import charts
+from analytics.present import charts, tables
 from analytics.present import formatting as fmt
+from analytics.ui import session, shell, widgets
 
-ctx = ui.setup_page("Comebacks", intro="An account we lost that later won a deal with us — in any CRM, "
-                                       "under any spelling of its name.")
-if ctx.matching.lost == 0:
-    ui.no_matches("lost deals")
-    st.stop()
+ctx = shell.setup_page("Comebacks", intro="An account we lost that later won a deal with us — in any CRM, "
+                                          "under any spelling of its name.")
+shell.stop_without("lost deals", ctx.matching.lost)
 
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
 horizon = c1.select_slider("Comeback horizon", options=[90, 180, 270, 365, 540, 730], value=365,
@@ -29,14 +27,14 @@ except DebriefError as err:
     st.error(str(err))
     st.stop()
 
-summary = ui.load(comebacks.summary, ctx.filters, settings)
+summary = session.load(comebacks.summary, ctx.filters, settings)
 if summary["lost_accounts"] == 0:
     st.info("None of the lost deals matching these filters names an account, so comebacks cannot be "
             "followed. Map the account or company column on the Import page.")
     st.stop()
 
 cols = st.columns(4)
-cols[0].metric(f"Came back within {fmt.months_label(horizon).split(' (')[0]}",
+cols[0].metric(f"Came back within {fmt.horizon_label(horizon)}",
                fmt.fmt_pct(summary["comeback_rate"]), border=True,
                help=f"{summary['came_back']:,} of the {summary['eligible']:,} accounts lost at least "
                     f"{horizon} days before {summary['as_of']} won a deal within {horizon} days.")
@@ -57,51 +55,53 @@ else:
 
 left, right = st.columns(2, gap="large")
 with left:
-    ui.chart(charts.km_figure(ui.load(comebacks.curve, ctx.filters, settings), horizon), key="cb_curve")
+    curve = session.load(comebacks.curve, ctx.filters, settings)
+    widgets.chart(charts.km_figure(curve, horizon), key="cb_curve")
     st.caption("Kaplan–Meier estimate: accounts lost recently count for as long as we have watched them. "
                "Shaded: 95% band.")
 with right:
-    cohorts = ui.load(comebacks.cohorts, ctx.filters, settings, 24)
+    cohorts = session.load(comebacks.cohorts, ctx.filters, settings, 24)
     if cohorts.empty:
         st.info("No cohort to show.")
     else:
-        ui.chart(charts.cohort_figure(cohorts), key="cb_cohorts")
+        widgets.chart(charts.cohort_figure(cohorts), key="cb_cohorts")
         st.caption("Blank cells are not known yet: the cohort has not been watched that long.")
 
 if summary["eligible"]:
     left, right = st.columns(2, gap="large")
-    by_reason = ui.labelled_categories(ui.load(comebacks.breakdown, ctx.filters, settings, "category"),
-                                       "value")
-    by_comp = ui.load(comebacks.breakdown, ctx.filters, settings, "competitor").head(10)
+    by_reason = tables.labelled_categories(
+        session.load(comebacks.breakdown, ctx.filters, settings, "category"), "value")
+    by_comp = session.load(comebacks.breakdown, ctx.filters, settings, "competitor").head(10)
     breakdowns = ((left, by_reason, "Comeback rate by the original loss reason", "cb_by_reason"),
                   (right, by_comp, "Comeback rate by who we lost to", "cb_by_competitor"))
     for column, df, title, key in breakdowns:
         with column:
-            ui.chart(charts.rate_dots(df, "value", title, value="comeback_rate",
-                                      value_title="Comeback rate (%)", count="eligible",
-                                      count_label="eligible accounts", successes="came_back",
-                                      success_label="came back", reference=summary["comeback_rate"],
-                                      reference_label="All"), key=key)
+            widgets.chart(charts.rate_dots(df, "value", title, value="comeback_rate",
+                                           value_title="Comeback rate (%)", count="eligible",
+                                           count_label="eligible accounts", successes="came_back",
+                                           success_label="came back", reference=summary["comeback_rate"],
+                                           reference_label="All"), key=key)
     st.caption(charts.SMALL_SAMPLE_NOTE.replace("closed deals", "eligible accounts"))
 
 st.subheader("Accounts that came back", anchor=False)
-returned = ui.load(comebacks.returned_accounts, ctx.filters, settings)
+returned = session.load(comebacks.returned_accounts, ctx.filters, settings)
 if returned.empty:
     st.caption("No lost account has won a deal since.")
 else:
     st.dataframe(
-        ui.labelled_categories(returned, "loss_reason"), hide_index=True, width="stretch", placeholder="—",
+        tables.labelled_categories(returned, "loss_reason"), hide_index=True, width="stretch",
+        placeholder=fmt.DASH,
         column_order=["account_name", "loss_date", "loss_reason", "lost_to", "lost_amount",
                       "comeback_date", "comeback_account_name", "comeback_amount", "days_to_comeback"],
         column_config={
             "account_name": st.column_config.TextColumn("Account (when lost)", width="medium"),
-            "loss_date": ui.date_column("Lost on"),
+            "loss_date": widgets.date_column("Lost on"),
             "loss_reason": "Loss reason",
             "lost_to": "Lost to",
-            "lost_amount": ui.money_column("Lost amount"),
-            "comeback_date": ui.date_column("Won on"),
+            "lost_amount": widgets.money_column("Lost amount"),
+            "comeback_date": widgets.date_column("Won on"),
             "comeback_account_name": st.column_config.TextColumn("Account (when won)", width="medium"),
-            "comeback_amount": ui.money_column("Won amount"),
+            "comeback_amount": widgets.money_column("Won amount"),
             "days_to_comeback": st.column_config.NumberColumn("Days later", format="%d"),
         },
     )

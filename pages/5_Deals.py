@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import ui
 from analytics.metrics import deals
 from analytics.present import formatting as fmt
+from analytics.ui import session, shell, widgets
 
-ctx = ui.setup_page("Deals", intro="The deals matching the sidebar filters. The download has every "
-                                   "matching deal, safe to open in a spreadsheet.")
+ctx = shell.setup_page("Deals", intro="The deals matching the sidebar filters. The download has every "
+                                      "matching deal, safe to open in a spreadsheet.")
 
-SORTS = {
-    "close_date": "Close date", "amount": "Amount", "account_name": "Account", "owner": "Owner",
-    "created_date": "Created date", "cycle_days": "Cycle", "competitor": "Competitor",
-}
+SORTS = ("close_date", "amount", "account_name", "owner", "created_date", "cycle_days", "competitor")
 c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 1.3, 1], vertical_alignment="bottom")
 search = c1.text_input("Search", key="deals_search", placeholder="Account, deal, owner, competitor, reason…",
                        icon=":material/search:")
 outcome = c2.segmented_control("Outcome", ["won", "lost", "open"], key="deals_outcome",
                                format_func=fmt.OUTCOME_LABELS.get, help="None selected: every outcome.")
-order_by = c3.selectbox("Sort by", list(SORTS), format_func=SORTS.get, key="deals_sort")
+order_by = c3.selectbox("Sort by", SORTS, format_func=fmt.field_label, key="deals_sort")
 ARROWS = {"desc": ":material/arrow_downward:", "asc": ":material/arrow_upward:"}
 order = c4.segmented_control("Order", ["desc", "asc"], default="desc", key="deals_order",
                              format_func=ARROWS.get, help="Descending or ascending.")
@@ -28,27 +25,25 @@ descending = order != "asc"
 size = c5.selectbox("Rows", [25, 50, 100, 250], index=1, key="deals_size")
 
 criteria = {"search": search or None, "outcome": outcome}
-total = ui.load(deals.count_deals, ctx.filters, **criteria)
-if total == 0:
-    ui.no_matches("deals")
-    st.stop()
+total = session.load(deals.count_deals, ctx.filters, **criteria)
+shell.stop_without("deals", total)
 
 pages = fmt.page_count(total, size)
 view = (ctx.filters, search, outcome, order_by, descending, size)
-if st.session_state.get("deals_view") != view or ui.current_page("deals_page") > pages:
+if st.session_state.get("deals_view") != view or widgets.current_page("deals_page") > pages:
     st.session_state["deals_view"] = view  # a new selection starts on its first page
     st.session_state["deals_page"] = 1
 top_left, top_right = st.columns([3, 1], vertical_alignment="center")
-page = ui.current_page("deals_page")
-rows = ui.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
+page = widgets.current_page("deals_page")
+rows = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
                limit=size, offset=fmt.page_offset(page, size))
 top_left.markdown(f"**{fmt.fmt_count(total)} deals** · showing {fmt.page_span(page, size, total)}")
-csv = ui.load(deals.export_csv_bytes, ctx.filters, **criteria, order_by=order_by, descending=descending)
+csv = session.load(deals.export_csv_bytes, ctx.filters, **criteria, order_by=order_by, descending=descending)
 top_right.download_button("Download CSV", csv, file_name="debrief-deals.csv", mime="text/csv",
                           icon=":material/download:", key="deals_download", width="stretch")
 
-ui.deals_table(rows, columns=["account_name", "opportunity_name", "owner", "outcome", "stage", "amount",
-                              "close_date", "cycle_days", "competitor", "loss_reason", "loss_reason_raw",
-                              "segment", "region", "product", "fit_score", "opportunity_id"],
-               key="deals_table", height=min(38 + 35 * len(rows), 720))
+widgets.deals_table(rows, columns=["account_name", "opportunity_name", "owner", "outcome", "stage", "amount",
+                                   "close_date", "cycle_days", "competitor", "loss_reason", "loss_reason_raw",
+                                   "segment", "region", "product", "fit_score", "opportunity_id"],
+                    key="deals_table", max_height=720)
 st.pagination(pages, key="deals_page", max_visible_pages=9)

@@ -4,42 +4,38 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import ui
 from analytics.errors import DebriefError
-from analytics.ingest import dialects
 from analytics.present import formatting as fmt
+from analytics.present import import_tables, tables
+from analytics.ui import importing, session, shell, widgets
 
-ctx = ui.setup_page("Import", needs_deals=False,
-                    intro="Upload Salesforce, HubSpot or Pipedrive exports. Nothing is written until "
-                          "you press Import, and every import can be undone.")
+ctx = shell.setup_page("Import", needs_deals=False,
+                       intro="Upload Salesforce, HubSpot or Pipedrive exports. Nothing is written until "
+                             "you press Import, and every import can be undone.")
 
 # ------------------------------------------------------------------ the last import's result
 for result in st.session_state.get("import_results", []):
     with st.container(border=True):
-        st.markdown(f":material/check_circle: **{result['file_name']}** — import #{result['import_id']} "
-                    f"({fmt.DIALECT_LABELS.get(result['dialect'], result['dialect'])})")
-        cols = st.columns(6)
-        for col, (label, key) in zip(cols, [("Rows read", "rows_read"), ("Loaded", "loaded"),
-                                             ("Updated", "updated"), ("Unchanged", "unchanged"),
-                                             ("Duplicates", "duplicates"), ("Rejected", "rejected")],
-                                     strict=True):
-            col.metric(label, fmt.fmt_count(result[key]))
-        for note in result["notes"]:
+        st.markdown(f":material/check_circle: **{result.file_name}** — import #{result.import_id} "
+                    f"({fmt.DIALECT_LABELS.get(result.dialect, result.dialect)})")
+        for col, (label, count) in zip(st.columns(6), import_tables.result_counts(result), strict=True):
+            col.metric(label, fmt.fmt_count(count))
+        for note in result.notes:
             st.caption(f":material/info: {note}")
-        if result["rejected"]:
-            st.download_button(f"Download the {result['rejected']:,} rejected rows (CSV)",
-                               ui.rejected_csv(result["import_id"]),
-                               file_name=f"debrief-rejects-{result['import_id']}.csv", mime="text/csv",
-                               key=f"rejects_{result['import_id']}", icon=":material/download:")
+        if result.rejected:
+            st.download_button(f"Download the {result.rejected:,} rejected rows (CSV)",
+                               importing.rejected_csv(result.import_id),
+                               file_name=f"debrief-rejects-{result.import_id}.csv", mime="text/csv",
+                               key=f"rejects_{result.import_id}", icon=":material/download:")
 if st.session_state.get("import_results"):
-    ui.page_link("Overview", label="See the updated numbers", icon=":material/arrow_forward:")
+    shell.page_link("Overview", ctx.filters, label="See the updated numbers", icon=":material/arrow_forward:")
     st.button("Dismiss", key="dismiss_results", on_click=st.session_state.pop, args=("import_results", None))
 
 # ------------------------------------------------------------------ upload and check
 st.subheader("1 · Upload exports", anchor=False)
 uploads = st.file_uploader(
     "CSV or XLSX exports of opportunities / deals", type=["csv", "xlsx", "txt", "tsv"],
-    accept_multiple_files=True, key=f"uploader_{st.session_state.get('uploader_round', 0)}",
+    accept_multiple_files=True, key=importing.uploader_key(),
     help="Export a report of closed and open opportunities with their stage, amount, close date, "
          "loss reason and competitor. Several files at once are fine.")
 
@@ -47,13 +43,13 @@ ready = []
 for upload in uploads or []:
     with st.expander(f":material/description: {upload.name} · {fmt.fmt_size(upload.size)}", expanded=True):
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-        source = c1.selectbox("Exported from", dialects.SOURCES, key=f"source_{upload.file_id}",
+        source = c1.selectbox("Exported from", import_tables.SOURCE_CHOICES, key=f"source_{upload.file_id}",
                               format_func=fmt.DIALECT_LABELS.get,
                               help="Detected from the column names; force it if the guess is wrong.")
         day_first = c2.checkbox("Dates are day/month/year", key=f"dayfirst_{upload.file_id}",
                                 help="Only used for a date column whose values could be read either way.")
         try:
-            auto = ui.prepare_cached(upload, source, None, day_first)
+            auto = importing.prepare_cached(upload, source, None, day_first)
         except DebriefError as err:
             st.error(str(err), icon=":material/block:")
             continue
@@ -62,23 +58,23 @@ for upload in uploads or []:
                        f"{auto.table.encoding} · {auto.rows_read:,} rows")
 
         st.markdown("**Preview** (first rows, as read)")
-        st.dataframe(ui.preview_frame(auto), hide_index=True, width="stretch", height=250)
+        st.dataframe(import_tables.preview_frame(auto), hide_index=True, width="stretch", height=250)
 
         st.markdown("**Columns** — check what each column feeds; change any that is wrong")
-        mapping_table = ui.mapping_frame(auto)
+        mapping_table = import_tables.mapping_frame(auto)
         edited = st.data_editor(
             mapping_table, key=f"mapping_{upload.file_id}", hide_index=True, width="stretch",
-            height=min(38 + 35 * len(mapping_table), 740),
+            height=tables.table_height(len(mapping_table), 740),
             disabled=["column", "examples"], num_rows="fixed",
             column_config={
                 "column": st.column_config.TextColumn("Column in the file", width="medium"),
                 "examples": st.column_config.TextColumn("Examples", width="large"),
-                "maps_to": st.column_config.SelectboxColumn("Feeds", options=ui.MAPPING_OPTIONS,
+                "maps_to": st.column_config.SelectboxColumn("Feeds", options=import_tables.MAPPING_OPTIONS,
                                                             required=True, width="medium"),
             })
-        mapping = ui.mapping_changes(mapping_table, edited)
+        mapping = import_tables.mapping_changes(mapping_table, edited)
         try:
-            prepared = ui.prepare_cached(upload, source, mapping, day_first) if mapping else auto
+            prepared = importing.prepare_cached(upload, source, mapping, day_first) if mapping else auto
         except DebriefError as err:
             st.error(str(err), icon=":material/block:")
             continue
@@ -92,10 +88,11 @@ for upload in uploads or []:
         for note in prepared.notes:
             st.caption(f":material/info: {note}")
         if prepared.rejects:
-            rejects = ui.rejects_frame(prepared)
-            st.dataframe(rejects, hide_index=True, width="stretch", height=min(38 + 35 * len(rejects), 250),
+            rejects = import_tables.rejects_frame(prepared)
+            st.dataframe(rejects, hide_index=True, width="stretch",
+                         height=tables.table_height(len(rejects), 250),
                          column_config={
-                             "line": ui.count_column("Line"),
+                             "line": widgets.count_column("Line"),
                              "reason": st.column_config.TextColumn("Why", width="large"),
                              "raw": st.column_config.TextColumn("Row as in the file", width="large")})
         if prepared.rows:
@@ -106,14 +103,14 @@ for upload in uploads or []:
 if uploads:
     label = f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}"
     if st.button(label, type="primary", disabled=not ready, key="import_button", icon=":material/upload:"):
-        results = ui.run_imports(ready)
+        results = importing.run_imports(ready)
         st.session_state["import_results"] = results
-        st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
+        importing.clear_uploads()
         st.rerun()
 
 # ------------------------------------------------------------------ history and undo
 st.subheader("2 · Import history", anchor=False)
-history = ui.history_frame(ui.all_imports())
+history = tables.history_frame(session.all_imports())
 if history.empty:
     st.caption("No import yet.")
 else:
@@ -130,11 +127,11 @@ else:
                 c3.markdown(f":gray[Undone {fmt.fmt_date(row.undone_at)}]")
             elif c3.button("Undo", key=f"undo_{row.import_id}", icon=":material/undo:", width="stretch"):
                 try:
-                    done = ui.undo_import(int(row.import_id))
+                    done = importing.undo_import(int(row.import_id))
                 except DebriefError as err:
                     st.error(str(err))
                 else:
                     st.session_state.pop("import_results", None)
-                    ui.flash("success", f"Import #{done.import_id} undone: {done.removed:,} rows removed, "
-                                        f"{done.restored:,} earlier versions restored.")
+                    session.flash("success", f"Import #{done.import_id} undone: {done.removed:,} rows "
+                                             f"removed, {done.restored:,} earlier versions restored.")
                     st.rerun()

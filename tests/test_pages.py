@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from analytics import store, ui
+from analytics import store
 from analytics.filters import Filters
 from analytics.ingest import history, importer
 from analytics.metrics import comebacks, competitors, deals, loss_reasons, price_fit, winrates
 from analytics.present import formatting as fmt
+from analytics.present import tables
+from analytics.ui import session, widgets
 from tests.conftest import IMPORTED_AT
 
 OVERVIEW = None
@@ -110,7 +112,7 @@ def test_the_banner_is_only_shown_for_sample_data(app, sample_db: Path) -> None:
 def test_overview_kpis_are_the_engines_headline(app, sample_db: Path, open_db) -> None:
     at = app(sample_db)
     head = winrates.headline(open_db(sample_db), Filters())
-    sym = ui.money_symbol()
+    sym = session.money_symbol()
     assert metric(at, "Win rate").value == fmt.fmt_pct(head.win_rate.value)
     assert metric(at, "Won deals").value == fmt.fmt_count(head.won)
     assert metric(at, "Lost deals").value == fmt.fmt_count(head.lost)
@@ -204,7 +206,7 @@ def test_loss_reasons_lists_raw_reasons_and_drills_down(app, sample_db: Path, op
     cur = open_db(sample_db)
     editor = at.data_editor(key="reasons_editor")
     assert len(editor.value) == len(loss_reasons.raw_reasons(cur, Filters()))
-    assert set(editor.value["category"]) <= set(ui.CATEGORY_CHOICES)  # labels, never snake_case
+    assert set(editor.value["category"]) <= set(tables.CATEGORY_CHOICES)  # labels, never snake_case
     at.selectbox(key="reasons_drill").set_value("price").run()
     total = deals.count_deals(cur, Filters(), category="price")
     assert any(m.value == f"**Lost to Price** — {total:,} deals" for m in at.markdown)
@@ -426,11 +428,6 @@ def test_undo_refuses_an_import_that_a_later_one_updated(app, empty_db: Path) ->
 
 def test_chart_selection_helpers() -> None:
     state = {"selection": {"points": [{"customdata": ["price", 3]}, {"customdata": "Tableau"}]}}
-    assert [p["customdata"] for p in ui.selected_points(state)] == [["price", 3], "Tableau"]
-    assert ui.selected_points(None) == [] and ui.selected_points({"selection": {}}) == []
+    assert [p["customdata"] for p in widgets.selected_points(state)] == [["price", 3], "Tableau"]
+    assert widgets.selected_points(None) == [] and widgets.selected_points({"selection": {}}) == []
 
-
-def test_filter_params_round_trip() -> None:
-    filters = Filters(start=date(2025, 1, 1), segment=("SMB", "Enterprise"))
-    assert ui.filter_params(filters) == {"from": "2025-01-01", "segment": ["SMB", "Enterprise"]}
-    assert ui.filter_params(Filters()) == {}

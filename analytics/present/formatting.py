@@ -79,6 +79,15 @@ FIELD_LABELS: dict[str, str] = {
     "product": "Product",
     "lead_source": "Lead source",
 }
+#: Headers of the columns a deal list shows beyond the canonical fields (one table of labels).
+COLUMN_LABELS: dict[str, str] = FIELD_LABELS | {
+    "outcome": "Outcome",
+    "cycle_days": "Cycle",
+    "loss_reason": "Loss category",
+    "price_gap": "Price gap",
+    "gap_basis": "Gap vs",
+    "price_class": "Class",
+}
 IGNORE_LABEL = "— not used —"
 
 OUTCOME_LABELS = {"won": "Won", "lost": "Lost", "open": "Open"}
@@ -96,6 +105,15 @@ PRICE_CLASS_COLORS = {
     "wrong_customer": "#CC79A7", "easy_reason": "#E69F00", "genuine_price": "#D55E00",
     "unknown": "#999999",
 }
+
+
+def field_label(name: str) -> str:
+    """``close_date`` → ``Close date``; an unknown name is spelt out from its snake_case.
+
+    >>> field_label("created_date"), field_label("cycle_days"), field_label("mystery_field")
+    ('Created date', 'Cycle', 'Mystery field')
+    """
+    return COLUMN_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def category_label(category: str | None) -> str:

@@ -1,0 +1,107 @@
+"""The writes a page asks for: the import wizard (read, commit, undo) and the category editor.
+
+Each write clears the caches, so every page shows the numbers after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import streamlit as st
+
+from analytics import categories
+from analytics.errors import DebriefError
+from analytics.ingest import history, importer, normalise
+from analytics.present.tables import category_changes, safe_csv
+from analytics.ui.session import clear_caches, cursor, get_connection, now
+
+
+def uploader_key() -> str:
+    """The key of the file uploader: a new one after an import empties the uploader."""
+    return f"uploader_{st.session_state.get('uploader_round', 0)}"
+
+
+def clear_uploads() -> None:
+    """Empty the file uploader at the next run (its key changes)."""
+    st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
+
+
+def prepare_upload(upload: Any, options: normalise.ImportOptions) -> normalise.Prepared:
+    """Dry-run one uploaded file (held in memory) with :func:`normalise.prepare_bytes`.
+
+    Raises :class:`DebriefError` subclasses for an unusable file or mapping.
+    """
+    return normalise.prepare_bytes(upload.getvalue(), upload.name, options)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=32)
+def _prepare_cached(file_id: str, name: str, size: int, source: str,
+                    mapping: tuple[tuple[str, str], ...], day_first: bool,
+                    _upload: Any) -> normalise.Prepared:
+    return prepare_upload(_upload, normalise.ImportOptions(source=source, mapping=dict(mapping),
+                                                          day_first=day_first))
+
+
+def prepare_cached(upload: Any, source: str = "auto", mapping: Mapping[str, str] | None = None,
+                   day_first: bool = False) -> normalise.Prepared:
+    """:func:`prepare_upload`, remembered per uploaded file and options (re-reading on every
+    rerun would be slow for a large export)."""
+    return _prepare_cached(upload.file_id, upload.name, upload.size, source,
+                           tuple(sorted((mapping or {}).items())), day_first, upload)
+
+
+def commit_prepared(prepared: normalise.Prepared) -> importer.ImportResult:
+    """Write a prepared file (one transaction) and clear the caches."""
+    try:
+        return importer.commit(get_connection(), prepared, now=now())
+    finally:
+        clear_caches()
+
+
+def run_imports(ready: Sequence[normalise.Prepared]) -> list[importer.ImportResult]:
+    """Commit prepared files one by one inside an ``st.status`` with a progress bar.
+
+    A file that fails is reported and skipped (its transaction rolled back); returns the
+    results of the others.
+    """
+    results: list[importer.ImportResult] = []
+    with st.status("Importing…", expanded=True) as status:
+        bar = st.progress(0.0)
+        for done, prepared in enumerate(ready, start=1):
+            st.write(f"Writing {prepared.file_name} ({len(prepared.rows):,} rows)…")
+            try:
+                results.append(commit_prepared(prepared))
+            except DebriefError as err:
+                st.error(str(err))
+            bar.progress(done / len(ready))
+        status.update(label="Import finished", state="complete")
+    return results
+
+
+def undo_import(import_id: int) -> history.UndoResult:
+    """Undo an import (raises :class:`UndoError` with the reason) and clear the caches."""
+    try:
+        return history.undo(get_connection(), import_id, now=now())
+    finally:
+        clear_caches()
+
+
+def rejected_csv(import_id: int) -> bytes:
+    """The rejected rows of an import as a formula-safe CSV."""
+    return safe_csv(history.rejected_rows(cursor(), import_id))
+
+
+def save_category_edits(raws: Sequence[str], before: Sequence[str], after: Sequence[str]) -> tuple[int, int]:
+    """Save, in one transaction, the categories a user changed in the raw-reason editor (labels,
+    or :data:`~analytics.present.tables.RULES_LABEL` to drop an override).
+
+    Returns (reasons changed, lost deals whose category changed).
+    """
+    changes = category_changes(raws, before, after)
+    if not changes:
+        return 0, 0
+    try:
+        return len(changes), categories.set_overrides(cursor(), changes, now=now())
+    finally:
+        clear_caches()
