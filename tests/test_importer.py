@@ -18,7 +18,6 @@ from analytics.ingest.normalise import ImportOptions
 from analytics.store import connect
 
 NOW = datetime(2026, 1, 1, 12, 0)
-MAVEN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "maven_crm" / "sales_pipeline.csv"
 
 SALESFORCE = (
     '"Opportunity ID","Opportunity Name","Account Name","Opportunity Owner","Stage","Amount",'
@@ -118,10 +117,10 @@ def test_pipedrive_status_won_lost_time_and_stage_at_loss(tmp_path: Path, con) -
     ]
 
 
-def test_maven_pipeline_with_user_mapping(con) -> None:
+def test_maven_pipeline_with_user_mapping(con, maven_csv) -> None:
     options = ImportOptions(mapping={"sales_agent": "owner", "engage_date": "created_date",
                                      "close_value": "amount"})
-    [result] = import_files(con, [MAVEN], options, now=NOW)
+    [result] = import_files(con, [maven_csv], options, now=NOW)
     assert (result.rows_read, result.loaded, result.rejected) == (8800, 8800, 0)
     assert dict(rows(con, "SELECT outcome, count(*) FROM opportunities GROUP BY 1")) == {
         "won": 4238, "lost": 2473, "open": 2089}
