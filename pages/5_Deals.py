@@ -29,14 +29,11 @@ total = session.load(deals.count_deals, ctx.filters, **criteria)
 shell.stop_without("deals", total)
 
 pages = fmt.page_count(total, size)
-view = (ctx.filters, search, outcome, order_by, descending, size)
-if st.session_state.get("deals_view") != view or widgets.current_page("deals_page") > pages:
-    st.session_state["deals_view"] = view  # a new selection starts on its first page
-    st.session_state["deals_page"] = 1
+page = widgets.current_page("deals_page", view=(ctx.filters, search, outcome, order_by, descending, size),
+                            pages=pages)
 top_left, top_right = st.columns([3, 1], vertical_alignment="center")
-page = widgets.current_page("deals_page")
 rows = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
-               limit=size, offset=fmt.page_offset(page, size))
+                    limit=size, offset=fmt.page_offset(page, size))
 top_left.markdown(f"**{fmt.fmt_count(total)} deals** · showing {fmt.page_span(page, size, total)}")
 csv = session.load(deals.export_csv_bytes, ctx.filters, **criteria, order_by=order_by, descending=descending)
 top_right.download_button("Download CSV", csv, file_name="debrief-deals.csv", mime="text/csv",

@@ -110,10 +110,18 @@ def drill_down(title: str, filters: Filters, **criteria: Any) -> None:
         st.caption(f"Showing the latest {len(df)}; the Deals page lists and downloads them all.")
 
 
-def current_page(key: str) -> int:
-    """The page an ``st.pagination`` widget with ``key`` is on (1 before it is first drawn)."""
+def current_page(key: str, *, view: object, pages: int) -> int:
+    """The page an ``st.pagination`` widget with ``key`` is on (1 before it is first drawn).
+
+    ``view`` is what the pages list (filters, search, sort…): a new view, or one with fewer
+    than the current page's number of ``pages``, starts again on its first page.
+    """
     value = st.session_state.get(key, 1)
-    return value if isinstance(value, int) and value >= 1 else 1
+    page = value if isinstance(value, int) and value >= 1 else 1
+    if st.session_state.get(f"{key}_view") != view or page > pages:
+        st.session_state[f"{key}_view"] = view
+        st.session_state[key] = page = 1
+    return page
 
 
 # --------------------------------------------------------------------------- charts
