@@ -1,4 +1,4 @@
-"""``python -m analytics``: import exports, list and undo imports, print the summary.
+"""``python -m analytics``: import exports, list and undo imports, print the summary, write the report.
 
 Exit status 0 on success; otherwise a one-line reason on stderr (no traceback):
 1 for a problem with the data or the database, 2 for a wrong command line.
@@ -24,6 +24,8 @@ from analytics.filters import DIMENSIONS, Filters
 from analytics.ingest import history, importer, normalise
 from analytics.ingest.dialects import SOURCES
 from analytics.ingest.headers import parse_user_mapping
+from analytics.metrics.comebacks import ComebackSettings
+from analytics.metrics.price_fit import PriceFitSettings
 from analytics.store import connect, default_db_path
 
 
@@ -75,17 +77,24 @@ def _parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("rejects", help="print the rejected rows of an import as CSV"))
     p.add_argument("import_id", type=int)
 
-    p = with_db(sub.add_parser("summary", help="print the headline numbers"))
+    def with_metric_flags(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        """The filter and threshold flags shared by ``summary`` and ``report``."""
+        p.add_argument("--horizon-days", type=int, default=365)
+        p.add_argument("--as-of", type=_date, default=None, help="comeback as-of date (YYYY-MM-DD)")
+        p.add_argument("--fit-threshold", type=float, default=50.0)
+        p.add_argument("--tolerance", type=float, default=0.10, help="price-gap tolerance, 0.10 = 10%%")
+        p.add_argument("--bracket-factor", type=float, default=1.5)
+        p.add_argument("--from", dest="start", type=_date, default=None, help="first close date")
+        p.add_argument("--to", dest="end", type=_date, default=None, help="last close date")
+        p.add_argument("--filter", action="append", default=[], metavar="DIMENSION=VALUE",
+                       help=f"keep deals whose dimension equals VALUE ({', '.join(DIMENSIONS)})")
+        return p
+
+    p = with_metric_flags(with_db(sub.add_parser("summary", help="print the headline numbers")))
     p.add_argument("--json", action="store_true", help="one JSON object (METRICS.md §9)")
-    p.add_argument("--horizon-days", type=int, default=365)
-    p.add_argument("--as-of", type=_date, default=None, help="comeback as-of date (YYYY-MM-DD)")
-    p.add_argument("--fit-threshold", type=float, default=50.0)
-    p.add_argument("--tolerance", type=float, default=0.10, help="price-gap tolerance, 0.10 = 10%%")
-    p.add_argument("--bracket-factor", type=float, default=1.5)
-    p.add_argument("--from", dest="start", type=_date, default=None, help="first close date")
-    p.add_argument("--to", dest="end", type=_date, default=None, help="last close date")
-    p.add_argument("--filter", action="append", default=[], metavar="DIMENSION=VALUE",
-                   help=f"keep deals whose dimension equals VALUE ({', '.join(DIMENSIONS)})")
+    p = with_metric_flags(with_db(sub.add_parser(
+        "report", help="write the report to mail: one HTML file that opens offline")))
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.html", help="the HTML file to write")
 
     p = with_db(sub.add_parser("reasons", help="list raw loss reasons with their category"))
     reasons_sub = p.add_subparsers(dest="reasons_command")
@@ -143,15 +152,19 @@ def _cmd_imports(con: duckdb.DuckDBPyConnection) -> None:
                         "rejected", ""])
 
 
+def _settings(args: argparse.Namespace) -> tuple[Filters, PriceFitSettings, ComebackSettings]:
+    """The filters and thresholds of the ``summary`` / ``report`` flags."""
+    return (_filters(args),
+            PriceFitSettings(args.fit_threshold, args.tolerance, args.bracket_factor),
+            ComebackSettings(args.horizon_days, args.as_of))
+
+
 def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
-    from analytics.metrics import comebacks, price_fit
     from analytics.metrics.summary import summary
 
-    result = summary(
-        con.cursor(), _filters(args),
-        price_settings=price_fit.PriceFitSettings(args.fit_threshold, args.tolerance,
-                                                  args.bracket_factor),
-        comeback_settings=comebacks.ComebackSettings(args.horizon_days, args.as_of))
+    filters, price_settings, comeback_settings = _settings(args)
+    result = summary(con.cursor(), filters, price_settings=price_settings,
+                     comeback_settings=comeback_settings)
     if args.json:
         print(json.dumps(result, default=str))
         return
@@ -179,6 +192,16 @@ def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> No
         _print_table([[name, v["won"], v["lost"], pct(v["win_rate"])]
                       for name, v in result["competitors"].items()],
                      ["competitor", "won", "lost", "win rate"])
+
+
+def _cmd_report(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+    from analytics.present.formatting import fmt_size
+    from analytics.present.report import render_report, write_report
+
+    filters, price_settings, comeback_settings = _settings(args)
+    html = render_report(con.cursor(), filters, price_settings, comeback_settings, generated_at=_now())
+    size = write_report(args.out, html)
+    print(f"Report written to {args.out.resolve()} ({fmt_size(size)}).")
 
 
 def _cmd_reasons(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
@@ -223,6 +246,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             frame.to_csv(sys.stdout, index=False)
         elif args.command == "summary":
             _cmd_summary(con, args)
+        elif args.command == "report":
+            _cmd_report(con, args)
         elif args.command == "reasons":
             _cmd_reasons(con, args)
     except DebriefError as exc:
