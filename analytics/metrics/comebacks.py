@@ -55,8 +55,9 @@ import pandas as pd
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, DIMENSIONS, Filters
-from analytics.metrics.stats import rate
+from analytics.metrics.rates import add_rate_columns
 from analytics.metrics.survival import kaplan_meier
+from analytics.sql import closed, outcome_is, period_sql, row_limit
 
 #: What :func:`breakdown` may group by: the anchor loss's category or any dimension.
 BREAKDOWNS: tuple[str, ...] = ("category", *DIMENSIONS)
@@ -92,9 +93,7 @@ def as_of_date(cur: duckdb.DuckDBPyConnection, settings: ComebackSettings) -> da
     database (no filters); None when there is no closed deal at all."""
     if settings.as_of is not None:
         return settings.as_of
-    row = cur.execute(
-        "SELECT max(close_date) FROM opportunities WHERE outcome IN ('won', 'lost')"
-    ).fetchone()
+    row = cur.execute(f"SELECT max(close_date) FROM opportunities WHERE {closed('')}").fetchone()
     return row[0] if row else None
 
 
@@ -120,7 +119,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
                    row_number() OVER (PARTITION BY o.account_key
                                       ORDER BY o.close_date, o.opportunity_id) AS rn
             FROM opportunities o
-            WHERE o.outcome = 'lost' AND o.account_key IS NOT NULL
+            WHERE {outcome_is('lost')} AND o.account_key IS NOT NULL
               AND o.close_date IS NOT NULL AND ({where})
         ),
         first_loss AS (SELECT * FROM lost WHERE rn = 1),
@@ -130,7 +129,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
                                       ORDER BY w.close_date, w.opportunity_id) AS rn
             FROM first_loss f
             JOIN opportunities w
-              ON w.account_key = f.account_key AND w.outcome = 'won'
+              ON w.account_key = f.account_key AND {outcome_is('won', 'w')}
              AND w.close_date > f.close_date
         ),
         anchor AS (
@@ -252,7 +251,7 @@ def cohorts(
     return cur.execute(
         f"""{cte},
         cohort AS (
-            SELECT CAST(date_trunc('quarter', loss_date) AS DATE) AS cohort,
+            SELECT {period_sql('quarter', 'loss_date')} AS cohort,
                    loss_date, comeback_date
             FROM anchor
         ),
@@ -302,7 +301,7 @@ def breakdown(
     as_of = as_of_date(cur, settings)
     cte, params = anchor_cte(filters, as_of)
     h = settings.horizon_days
-    rows = cur.execute(
+    df = cur.execute(
         f"""{cte}
         SELECT coalesce(anchor.{by}, ?) AS value,
                count(*) AS lost_accounts,
@@ -314,20 +313,11 @@ def breakdown(
         ORDER BY lost_accounts DESC, value
         """,
         [*params, BLANK_LABEL, h, h, h],
-    ).fetchall()
-    out = []
-    for value, lost, eligible, came_back, returned in rows:
-        r = rate(came_back, eligible)
-        out.append({
-            "value": value, "lost_accounts": int(lost), "eligible": int(eligible),
-            "came_back": int(came_back), "comeback_rate": r.value, "low": r.low,
-            "high": r.high, "small_sample": r.small_sample,
-            "ever_rate": returned / lost if lost else None,
-        })
-    return pd.DataFrame(out, columns=[
-        "value", "lost_accounts", "eligible", "came_back", "comeback_rate", "low", "high",
-        "small_sample", "ever_rate",
-    ])
+    ).df()
+    df = add_rate_columns(df, "came_back", "eligible", rate_name="comeback_rate")
+    df["ever_rate"] = df["returned"] / df["lost_accounts"]  # every group has a lost account
+    return df[["value", "lost_accounts", "eligible", "came_back", "comeback_rate", "low", "high",
+               "small_sample", "ever_rate"]]
 
 
 def returned_accounts(
@@ -344,8 +334,7 @@ def returned_accounts(
     comeback_account_name (as on the won deal: it may be spelled differently),
     days_to_comeback. At most ``limit`` rows.
     """
-    if not _whole(limit) or limit < 0:
-        raise InvalidSettingError(f"The row limit must be a whole number ≥ 0, not {limit!r}.")
+    limit = row_limit(limit)
     as_of = as_of_date(cur, settings)
     cte, params = anchor_cte(filters, as_of)
     return cur.execute(
@@ -359,5 +348,5 @@ def returned_accounts(
         ORDER BY comeback_date DESC, account_key
         LIMIT ?
         """,
-        [*params, int(limit)],
+        [*params, limit],
     ).df()

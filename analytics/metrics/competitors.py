@@ -26,10 +26,11 @@ import duckdb
 import pandas as pd
 
 from analytics.filters import Filters
-from analytics.metrics.winrates import RATE_COLUMNS, closed_groups, period_sql
+from analytics.metrics.rates import RATE_COLUMNS, closed_groups
+from analytics.sql import has_text, period_sql
 
 #: A deal that names a competitor, over alias ``o``.
-NAMES_COMPETITOR = "coalesce(trim(o.competitor), '') <> ''"
+NAMES_COMPETITOR = has_text("o.competitor")
 
 _COUNT_COLUMNS = ["won", "lost", "closed", *RATE_COLUMNS]
 

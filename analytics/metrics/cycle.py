@@ -27,11 +27,8 @@ import pandas as pd
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters
-
-#: Days from created to close of a closed deal over alias ``o`` (NULL otherwise).
-CYCLE_DAYS = (
-    "(CASE WHEN o.outcome IN ('won', 'lost') THEN o.close_date - o.created_date END)"
-)
+from analytics.sql import CYCLE_DAYS as CYCLE_DAYS
+from analytics.sql import amount_sum, has_text, outcome_is, values_table
 
 
 def cycle_summary(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFrame:
@@ -42,6 +39,7 @@ def cycle_summary(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
     interpolated (a median of 10 and 30 days is 20).
     """
     filter_sql, params = filters.where("o")
+    kinds, kind_params = values_table("k", ["outcome", "ord"], [("won", 0), ("lost", 1)])
     return cur.execute(
         f"""
         SELECT k.outcome,
@@ -50,7 +48,7 @@ def cycle_summary(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
                quantile_cont(c.days, 0.5) AS median_days,
                quantile_cont(c.days, 0.25) AS p25_days,
                quantile_cont(c.days, 0.75) AS p75_days
-        FROM (VALUES (?, 0), (?, 1)) AS k(outcome, ord)
+        FROM {kinds}
         LEFT JOIN (
           SELECT o.outcome, {CYCLE_DAYS} AS days
           FROM opportunities o
@@ -59,7 +57,7 @@ def cycle_summary(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
         GROUP BY k.outcome, k.ord
         ORDER BY k.ord
         """,
-        ["won", "lost", *params],
+        [*kind_params, *params],
     ).df()
 
 
@@ -79,7 +77,7 @@ def cycle_histogram(cur: duckdb.DuckDBPyConnection, filters: Filters, bin_days: 
         FROM opportunities o
         WHERE {filter_sql} AND {CYCLE_DAYS} IS NOT NULL
         GROUP BY 1, 2
-        ORDER BY o.outcome = 'lost', bin_start
+        ORDER BY {outcome_is("lost")}, bin_start
         """,
         [bin_days, bin_days, *params],
     ).df()
@@ -97,10 +95,10 @@ def stage_at_loss(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
         f"""
         SELECT o.loss_stage,
                count(*) AS deals,
-               coalesce(sum(o.amount), 0)::DOUBLE AS amount,
+               {amount_sum()} AS amount,
                count(*) / sum(count(*)) OVER () AS share
         FROM opportunities o
-        WHERE o.outcome = 'lost' AND coalesce(trim(o.loss_stage), '') <> '' AND {filter_sql}
+        WHERE {outcome_is("lost")} AND {has_text("o.loss_stage")} AND {filter_sql}
         GROUP BY o.loss_stage
         ORDER BY deals DESC, o.loss_stage
         """,

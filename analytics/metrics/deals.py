@@ -38,7 +38,8 @@ import pandas as pd
 from analytics.categories import CATEGORIES
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
-from analytics.metrics.cycle import CYCLE_DAYS
+from analytics.sql import CLOSED, CYCLE_DAYS, has_text, is_blank, outcome_is
+from analytics.sql import OUTCOMES as OUTCOMES
 
 #: The user-facing columns of a deal, in display order, with their SQL over alias ``o``.
 DEAL_COLUMNS: dict[str, str] = {
@@ -65,8 +66,6 @@ SORTABLE: tuple[str, ...] = tuple(DEAL_COLUMNS)
 SEARCHED: tuple[str, ...] = ("account_name", "opportunity_name", "owner", "competitor",
                              "loss_reason_raw")
 
-OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
-
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,7 +83,7 @@ def like_pattern(text: str) -> str:
 def _equals_or_blank(column: str, value: str) -> tuple[str, list[object]]:
     """``column = value``, where ``BLANK_LABEL`` means NULL or blank."""
     if value == BLANK_LABEL:
-        return f"coalesce(trim({column}), '') = ''", []
+        return is_blank(column), []
     return f"{column} = ?", [value]
 
 
@@ -114,8 +113,7 @@ def _selection(
         parts.append(f"({tests})")
         params.extend([like_pattern(search.strip())] * len(SEARCHED))
     if outcome is not None:
-        if outcome not in OUTCOMES:
-            raise InvalidSettingError(f"Unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}.")
+        outcome_is(outcome)  # validates the outcome
         parts.append("o.outcome = ?")
         params.append(outcome)
     if category is not None:
@@ -123,7 +121,7 @@ def _selection(
             raise InvalidSettingError(
                 f"Unknown category {category!r}; use one of: {', '.join(CATEGORIES)}."
             )
-        parts.append("o.outcome = 'lost' AND o.loss_reason = ?")
+        parts.append(f"{outcome_is('lost')} AND o.loss_reason = ?")
         params.append(category)
     matches = [dimension_value] if dimension_value is not None else []
     if competitor is not None:
@@ -255,7 +253,7 @@ def dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:
     """Distinct non-blank values of the dimension ``dim`` over all deals, sorted case-insensitively."""
     column = f"o.{dimension(dim)}"
     rows = cur.execute(
-        f"SELECT {column} FROM opportunities o WHERE coalesce(trim({column}), '') <> '' "
+        f"SELECT {column} FROM opportunities o WHERE {has_text(column)} "
         f"GROUP BY {column} ORDER BY lower({column}), {column}"
     ).fetchall()
     return [value for (value,) in rows]
@@ -264,7 +262,7 @@ def dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:
 def currencies(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """Distinct non-blank currency codes of all deals, sorted (to pick a money symbol)."""
     rows = cur.execute(
-        "SELECT o.currency FROM opportunities o WHERE coalesce(trim(o.currency), '') <> '' "
+        f"SELECT o.currency FROM opportunities o WHERE {has_text('o.currency')} "
         "GROUP BY o.currency ORDER BY o.currency"
     ).fetchall()
     return [value for (value,) in rows]
@@ -273,8 +271,7 @@ def currencies(cur: duckdb.DuckDBPyConnection) -> list[str]:
 def close_date_bounds(cur: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
     """Earliest and latest close date of any closed deal (``(None, None)`` when there is none)."""
     row = cur.execute(
-        "SELECT min(o.close_date), max(o.close_date) FROM opportunities o "
-        "WHERE o.outcome IN ('won', 'lost')"
+        f"SELECT min(o.close_date), max(o.close_date) FROM opportunities o WHERE {CLOSED}"
     ).fetchone()
     assert row is not None
     return row[0], row[1]

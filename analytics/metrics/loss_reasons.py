@@ -30,25 +30,24 @@ import pandas as pd
 from analytics.categories import CATEGORIES, CATEGORY_LABELS
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
-from analytics.metrics.winrates import blank_as_label, period_sql
+from analytics.sql import amount_sum, blank_as_label, outcome_is, period_sql, values_table
 
 #: Pareto measures: the SQL aggregate each one ranks the categories by.
 MEASURES: dict[str, str] = {
     "count": "count(*)::DOUBLE",
-    "amount": "coalesce(sum(o.amount), 0)::DOUBLE",
+    "amount": amount_sum(),
 }
 
 #: The category a lost row falls under (a lost row without one is ``unspecified``).
 _CATEGORY = "coalesce(o.loss_reason, 'unspecified')"
+#: A lost deal, over alias ``o``.
+_LOST = outcome_is("lost")
 
 
 def _categories() -> tuple[str, list[object]]:
     """Every category as a relation ``c(category, label, ord)``, values bound."""
-    rows = ", ".join("(?, ?, ?)" for _ in CATEGORIES)
-    params: list[object] = []
-    for ord_, category in enumerate(CATEGORIES):
-        params.extend([category, CATEGORY_LABELS[category], ord_])
-    return f"(VALUES {rows}) AS c(category, label, ord)", params
+    rows = [(category, CATEGORY_LABELS[category], ord_) for ord_, category in enumerate(CATEGORIES)]
+    return values_table("c", ["category", "label", "ord"], rows)
 
 
 def counts(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
@@ -65,7 +64,7 @@ def counts(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
         SELECT c.category, count(o.opportunity_id) AS deals
         FROM {cats}
         LEFT JOIN opportunities o
-          ON o.outcome = 'lost' AND {_CATEGORY} = c.category AND ({filter_sql})
+          ON {_LOST} AND {_CATEGORY} = c.category AND ({filter_sql})
         GROUP BY c.category, c.ord
         ORDER BY c.ord
         """,
@@ -96,11 +95,11 @@ def pareto(cur: duckdb.DuckDBPyConnection, filters: Filters, measure: str = "cou
         FROM (
           SELECT c.category, c.label, c.ord,
                  count(*) AS deals,
-                 coalesce(sum(o.amount), 0)::DOUBLE AS amount,
+                 {amount_sum()} AS amount,
                  {MEASURES[measure]} AS value
           FROM opportunities o
           JOIN {cats} ON c.category = {_CATEGORY}
-          WHERE o.outcome = 'lost' AND ({filter_sql})
+          WHERE {_LOST} AND ({filter_sql})
           GROUP BY c.category, c.label, c.ord
         )
         QUALIFY value <> 0
@@ -128,10 +127,10 @@ def by_dimension(cur: duckdb.DuckDBPyConnection, filters: Filters, dim: str) -> 
                deals / sum(deals) OVER (PARTITION BY value) AS share_of_value
         FROM (
           SELECT {blank_as_label(column)} AS value, c.category, c.ord,
-                 count(*) AS deals, coalesce(sum(o.amount), 0)::DOUBLE AS amount
+                 count(*) AS deals, {amount_sum()} AS amount
           FROM opportunities o
           JOIN {cats} ON c.category = {_CATEGORY}
-          WHERE o.outcome = 'lost' AND ({filter_sql})
+          WHERE {_LOST} AND ({filter_sql})
           GROUP BY 1, c.category, c.ord
         )
         ORDER BY sum(deals) OVER (PARTITION BY value) DESC, value, ord
@@ -157,7 +156,7 @@ def over_time(cur: duckdb.DuckDBPyConnection, filters: Filters, grain: str = "qu
           SELECT {period_sql(grain)} AS period, c.category, c.ord, count(*) AS deals
           FROM opportunities o
           JOIN {cats} ON c.category = {_CATEGORY}
-          WHERE o.outcome = 'lost' AND o.close_date IS NOT NULL AND ({filter_sql})
+          WHERE {_LOST} AND o.close_date IS NOT NULL AND ({filter_sql})
           GROUP BY 1, c.category, c.ord
         )
         ORDER BY period, ord
@@ -183,9 +182,9 @@ def raw_reasons(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFram
           SELECT coalesce(trim(o.loss_reason_raw), '') AS raw,
                  min({_CATEGORY}) AS category,
                  count(*) AS deals,
-                 coalesce(sum(o.amount), 0)::DOUBLE AS amount
+                 {amount_sum()} AS amount
           FROM opportunities o
-          WHERE o.outcome = 'lost' AND ({filter_sql})
+          WHERE {_LOST} AND ({filter_sql})
           GROUP BY 1
         ) AS g
         ORDER BY g.deals DESC, g.raw

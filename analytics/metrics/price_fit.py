@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -49,7 +50,8 @@ import pandas as pd
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters, qualified
-from analytics.metrics.stats import rate
+from analytics.metrics.rates import add_rate_columns
+from analytics.sql import CLOSED, outcome_is, row_limit, won_lost_counts
 
 #: The classes of a price loss, in the order they are tested.
 PRICE_CLASSES: tuple[str, ...] = ("wrong_customer", "easy_reason", "genuine_price", "unknown")
@@ -115,6 +117,19 @@ class PriceFitSettings:
 # --------------------------------------------------------------------------- SQL pieces
 
 
+#: What a price gap is measured against, in order of preference: the first one above 0.
+GAP_BASES: tuple[str, ...] = ("competitor_price", "budget")
+
+
+def _by_basis(alias: str, then: Callable[[str, str], str]) -> str:
+    """``CASE`` arms ``WHEN basis > 0 THEN then(name, basis)``, one per :data:`GAP_BASES`, in order."""
+    arms = []
+    for name in GAP_BASES:
+        basis = qualified(alias, name)
+        arms.append(f"WHEN {basis} > 0 THEN {then(name, basis)}")
+    return " ".join(arms)
+
+
 def price_gap_sql(alias: str = "") -> str:
     """``price_gap`` of §7 as a SQL expression (no parameters).
 
@@ -124,24 +139,14 @@ def price_gap_sql(alias: str = "") -> str:
     competitor price 0 and budget 80 → (90 − 80) / 80 = 0.125.
     """
     amount = qualified(alias, "amount")
-    price = qualified(alias, "competitor_price")
-    budget = qualified(alias, "budget")
-    return (
-        f"CASE WHEN {price} > 0 THEN ({amount} - {price}) / {price}"
-        f" WHEN {budget} > 0 THEN ({amount} - {budget}) / {budget} END"
-    )
+    return f"CASE {_by_basis(alias, lambda _name, basis: f'({amount} - {basis}) / {basis}')} END"
 
 
 def gap_basis_sql(alias: str = "") -> str:
     """Which value the gap was measured against: 'competitor_price', 'budget' or NULL."""
     amount = qualified(alias, "amount")
-    price = qualified(alias, "competitor_price")
-    budget = qualified(alias, "budget")
-    return (
-        f"CASE WHEN {amount} IS NULL THEN NULL"
-        f" WHEN {price} > 0 THEN 'competitor_price'"
-        f" WHEN {budget} > 0 THEN 'budget' END"
-    )
+    arms = _by_basis(alias, lambda name, _basis: f"'{name}'")
+    return f"CASE WHEN {amount} IS NULL THEN NULL {arms} END"
 
 
 def price_class_sql(alias: str, settings: PriceFitSettings) -> tuple[str, list[object]]:
@@ -170,6 +175,10 @@ def price_class_sql(alias: str, settings: PriceFitSettings) -> tuple[str, list[o
     return sql, [t, float(settings.bracket_factor), t, tol, t, tol]
 
 
+#: A lost deal whose category is price, over alias ``o``.
+_PRICE_LOSS = f"{outcome_is('lost')} AND o.loss_reason = 'price'"
+
+
 def _price_losses_sql(filters: Filters, settings: PriceFitSettings) -> tuple[str, list[object]]:
     """A query of the price losses passing ``filters``, with gap, basis and class."""
     where, where_params = filters.where("o")
@@ -181,7 +190,7 @@ def _price_losses_sql(filters: Filters, settings: PriceFitSettings) -> tuple[str
                {gap_basis_sql("o")} AS gap_basis,
                {class_sql} AS price_class
         FROM opportunities o
-        WHERE o.outcome = 'lost' AND o.loss_reason = 'price' AND ({where})
+        WHERE {_PRICE_LOSS} AND ({where})
     """
     return sql, class_params + where_params
 
@@ -228,8 +237,7 @@ def price_losses(
         raise InvalidSettingError(
             f"Unknown price class {price_class!r}; choose one of: {', '.join(PRICE_CLASSES)}."
         )
-    if isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 0:
-        raise InvalidSettingError(f"The row limit must be a whole number ≥ 0, not {limit!r}.")
+    limit = row_limit(limit)
     sql, params = _price_losses_sql(filters, settings)
     where = "TRUE"
     if price_class is not None:
@@ -238,7 +246,7 @@ def price_losses(
     return cur.execute(
         f"SELECT * FROM ({sql}) p WHERE {where}"
         " ORDER BY close_date DESC NULLS LAST, opportunity_id LIMIT ?",
-        [*params, int(limit)],
+        [*params, limit],
     ).df()
 
 
@@ -325,30 +333,22 @@ def matrix(
     where, where_params = filters.where("o")
     rows = cur.execute(
         f"""
-        SELECT {fit_case} AS fit_band, {gap_case} AS gap_band,
-               count(*) FILTER (WHERE o.outcome = 'won') AS won,
-               count(*) FILTER (WHERE o.outcome = 'lost') AS lost
+        SELECT {fit_case} AS fit_band, {gap_case} AS gap_band, {won_lost_counts()}
         FROM opportunities o
-        WHERE o.outcome IN ('won', 'lost') AND ({where})
+        WHERE {CLOSED} AND ({where})
         GROUP BY ALL
         """,
         fit_params + gap_params + where_params,
     ).fetchall()
     found = {(fit, gap): (int(won), int(lost)) for fit, gap, won, lost in rows}
-    cells = []
-    for fit in fit_bands(settings):
-        for gap in gap_bands(settings):
-            won, lost = found.get((fit, gap), (0, 0))
-            r = rate(won, won + lost)
-            cells.append({
-                "fit_band": fit, "gap_band": gap, "closed": won + lost, "won": won,
-                "lost": lost, "win_rate": r.value, "low": r.low, "high": r.high,
-                "small_sample": r.small_sample,
-            })
-    return pd.DataFrame(cells, columns=[
-        "fit_band", "gap_band", "closed", "won", "lost", "win_rate", "low", "high",
-        "small_sample",
-    ])
+    grid = [(fit, gap) for fit in fit_bands(settings) for gap in gap_bands(settings)]
+    counts = [found.get(cell, (0, 0)) for cell in grid]
+    cells = pd.DataFrame({
+        "fit_band": [fit for fit, _ in grid], "gap_band": [gap for _, gap in grid],
+        "closed": [won + lost for won, lost in counts], "won": [won for won, _ in counts],
+        "lost": [lost for _, lost in counts],
+    })
+    return add_rate_columns(cells)
 
 
 def evidence(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
@@ -368,7 +368,7 @@ def evidence(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]
                count(*) FILTER (WHERE o.budget > 0),
                count(*) FILTER (WHERE ({price_gap_sql("o")}) IS NOT NULL)
         FROM opportunities o
-        WHERE o.outcome = 'lost' AND o.loss_reason = 'price' AND ({where})
+        WHERE {_PRICE_LOSS} AND ({where})
         """,
         params,
     ).fetchone()

@@ -19,12 +19,8 @@ def summary(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, *,
             comeback_settings: comebacks.ComebackSettings | None = None) -> dict[str, Any]:
     """The §9 summary object over the deals passing ``filters`` (default: all)."""
     filters = filters or Filters()
-    head = winrates.headline(cur, filters)
     return {
-        "deals": {"total": head.total, "won": head.won, "lost": head.lost, "open": head.open},
-        "win_rate": head.win_rate.value,
-        "win_rate_excl_no_decision": head.win_rate_excl_no_decision.value,
-        "amount_win_rate": head.amount_win_rate,
+        **winrates.headline(cur, filters).as_summary(),
         "loss_reasons": loss_reasons.counts(cur, filters),
         "competitors": competitors.as_dict(cur, filters),
         "price_fit": price_fit.class_counts(cur, filters, price_settings or price_fit.PriceFitSettings()),

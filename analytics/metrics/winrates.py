@@ -35,44 +35,22 @@ Example: 1 won (100), 1 lost to price (300), 1 lost to no decision (no amount), 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 
-from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
-from analytics.metrics.cycle import CYCLE_DAYS
+from analytics.metrics.rates import RATE_COLUMNS as RATE_COLUMNS
+from analytics.metrics.rates import add_rate_columns as add_rate_columns
+from analytics.metrics.rates import closed_groups
 from analytics.metrics.stats import Rate, rate
-
-#: Period grains a caller may ask for, mapped to the ``date_trunc`` unit. The
-#: only way a grain reaches SQL.
-GRAINS: dict[str, str] = {"month": "month", "quarter": "quarter", "year": "year"}
+from analytics.sql import CLOSED as CLOSED
+from analytics.sql import CYCLE_DAYS, amount_sum, blank_as_label, outcome_is, period_sql
+from analytics.sql import GRAINS as GRAINS
 
 _GRAIN_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
-
-#: Condition for a closed deal, over the table alias ``o``.
-CLOSED = "o.outcome IN ('won', 'lost')"
-
-#: The columns :func:`add_rate_columns` adds, in order.
-RATE_COLUMNS: tuple[str, ...] = ("win_rate", "low", "high", "small_sample")
-
-
-def period_sql(grain: str, column: str = "o.close_date") -> str:
-    """SQL for the first day of the ``grain`` period containing ``column`` (a DATE).
-
-    ``grain`` must be one of :data:`GRAINS`; ``column`` is fixed SQL from the caller.
-
-    >>> period_sql("quarter")
-    "CAST(date_trunc('quarter', o.close_date) AS DATE)"
-    """
-    if grain not in GRAINS:
-        raise InvalidSettingError(
-            f"Unknown period grain {grain!r}; choose one of: {', '.join(GRAINS)}."
-        )
-    return f"CAST(date_trunc('{GRAINS[grain]}', {column}) AS DATE)"
 
 
 def period_bounds(start: date, grain: str) -> tuple[date, date]:
@@ -85,76 +63,6 @@ def period_bounds(start: date, grain: str) -> tuple[date, date]:
     if isinstance(start, pd.Timestamp):
         start = start.date()
     return start, _add_months(start, _GRAIN_MONTHS[grain]) - timedelta(days=1)
-
-
-def blank_as_label(column: str) -> str:
-    """SQL grouping a text column with NULL / blank values as one ``?`` (bind :data:`BLANK_LABEL`)."""
-    return f"if(coalesce(trim({column}), '') = '', ?, {column})"
-
-
-def add_rate_columns(df: pd.DataFrame, successes: str = "won", trials: str = "closed") -> pd.DataFrame:
-    """``df`` with ``win_rate``, ``low``, ``high`` and ``small_sample`` from two count columns.
-
-    A small frame of group counts only: the interval is :func:`analytics.stats.rate`'s.
-    """
-    rates = [rate(s, n) for s, n in zip(df[successes], df[trials], strict=True)]
-    return df.assign(
-        win_rate=pd.Series([r.value for r in rates], index=df.index, dtype="float64"),
-        low=pd.Series([r.low for r in rates], index=df.index, dtype="float64"),
-        high=pd.Series([r.high for r in rates], index=df.index, dtype="float64"),
-        small_sample=pd.Series([r.small_sample for r in rates], index=df.index, dtype="bool"),
-    )
-
-
-def closed_groups(
-    cur: duckdb.DuckDBPyConnection,
-    filters: Filters,
-    keys: Sequence[tuple[str, str]],
-    key_params: Sequence[object] = (),
-    *,
-    where: str = "TRUE",
-    where_params: Sequence[object] = (),
-    order_by: str = "closed DESC",
-) -> pd.DataFrame:
-    """Closed-deal counts and amounts per group: the shared core of every win-rate table.
-
-    ``keys`` are ``(output name, SQL expression)`` pairs over alias ``o`` (fixed SQL
-    or allow-listed identifiers only), their ``?`` values in ``key_params``;
-    ``where`` an extra condition, ``order_by`` fixed SQL over the output columns.
-    Columns: the keys, ``won``, ``lost``, ``closed``, ``closed_excl_no_decision``
-    (won + lost not ``no_decision``), ``won_amount``, ``lost_amount`` (NULL
-    amounts as 0), ``amount_win_rate``, then :data:`RATE_COLUMNS` and
-    ``win_rate_excl_no_decision``. Only groups with a closed deal appear.
-    """
-    filter_sql, filter_params = filters.where("o")
-    key_select = ", ".join(f"{expr} AS {name}" for name, expr in keys)
-    group = ", ".join(str(i + 1) for i in range(len(keys)))
-    df = cur.execute(
-        f"""
-        SELECT *,
-               CASE WHEN won_amount + lost_amount > 0
-                    THEN won_amount / (won_amount + lost_amount) END AS amount_win_rate
-        FROM (
-          SELECT {key_select},
-                 count(*) FILTER (WHERE o.outcome = 'won') AS won,
-                 count(*) FILTER (WHERE o.outcome = 'lost') AS lost,
-                 count(*) AS closed,
-                 count(*) FILTER (WHERE o.outcome = 'won'
-                                     OR o.loss_reason IS DISTINCT FROM 'no_decision')
-                   AS closed_excl_no_decision,
-                 coalesce(sum(o.amount) FILTER (WHERE o.outcome = 'won'), 0)::DOUBLE AS won_amount,
-                 coalesce(sum(o.amount) FILTER (WHERE o.outcome = 'lost'), 0)::DOUBLE AS lost_amount
-          FROM opportunities o
-          WHERE {CLOSED} AND ({filter_sql}) AND ({where})
-          GROUP BY {group}
-        )
-        ORDER BY {order_by}
-        """,
-        [*key_params, *filter_params, *where_params],
-    ).df()
-    df = add_rate_columns(df)
-    excl = add_rate_columns(df, "won", "closed_excl_no_decision")["win_rate"]
-    return df.assign(win_rate_excl_no_decision=excl)
 
 
 @dataclass(frozen=True)
@@ -206,20 +114,21 @@ def headline(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Headline:
     win_rate_excl_no_decision 3/6 = 0.5, total 10.
     """
     filter_sql, params = filters.where("o")
+    is_won, is_lost = outcome_is("won"), outcome_is("lost")
     row = cur.execute(
         f"""
         SELECT count(*),
-               count(*) FILTER (WHERE o.outcome = 'won'),
-               count(*) FILTER (WHERE o.outcome = 'lost'),
-               count(*) FILTER (WHERE o.outcome NOT IN ('won', 'lost')),
-               count(*) FILTER (WHERE o.outcome = 'lost' AND o.loss_reason = 'no_decision'),
-               coalesce(sum(o.amount) FILTER (WHERE o.outcome = 'won'), 0)::DOUBLE,
-               coalesce(sum(o.amount) FILTER (WHERE o.outcome = 'lost'), 0)::DOUBLE,
-               avg(o.amount) FILTER (WHERE o.outcome = 'won'),
-               avg({CYCLE_DAYS}) FILTER (WHERE o.outcome = 'won'),
-               avg({CYCLE_DAYS}) FILTER (WHERE o.outcome = 'lost'),
-               median({CYCLE_DAYS}) FILTER (WHERE o.outcome = 'won'),
-               median({CYCLE_DAYS}) FILTER (WHERE o.outcome = 'lost')
+               count(*) FILTER (WHERE {is_won}),
+               count(*) FILTER (WHERE {is_lost}),
+               count(*) FILTER (WHERE NOT ({CLOSED})),
+               count(*) FILTER (WHERE {is_lost} AND o.loss_reason = 'no_decision'),
+               {amount_sum(is_won)},
+               {amount_sum(is_lost)},
+               avg(o.amount) FILTER (WHERE {is_won}),
+               avg({CYCLE_DAYS}) FILTER (WHERE {is_won}),
+               avg({CYCLE_DAYS}) FILTER (WHERE {is_lost}),
+               median({CYCLE_DAYS}) FILTER (WHERE {is_won}),
+               median({CYCLE_DAYS}) FILTER (WHERE {is_lost})
         FROM opportunities o
         WHERE {filter_sql}
         """,
