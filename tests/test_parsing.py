@@ -509,7 +509,7 @@ def test_blank_date_is_none(cell: object) -> None:
         (1, D(1900, 1, 1)),
         (59, D(1900, 2, 28)),
         (61, D(1900, 3, 1)),  # 60 is Excel's 29 Feb 1900 that never was
-        (2958465, D(9999, 12, 31)),
+        (73415, D(2100, 12, 31)),  # the last plausible deal date
         # real dates and datetimes from the XLSX reader
         (datetime.datetime(2024, 3, 15, 23, 59, 59), MARCH_15),
         (datetime.datetime(2024, 3, 15, 23, 0, tzinfo=datetime.UTC), MARCH_15),
@@ -558,6 +558,16 @@ def test_parse_date_from_xlsx(cell: object, expected: D) -> None:
         (-1, False, "close date -1 is not a valid date"),
         (60, False, "close date 60 is not a valid date"),
         (2958466, False, "close date 2958466 is not a valid date"),
+        # real dates outside 1900–2100
+        (2958465, False, "close date 2958465 is outside 1900–2100, not a plausible deal date"),
+        (73416, False, "close date 73416 is outside 1900–2100, not a plausible deal date"),
+        ("9999-12-31", False, "close date '9999-12-31' is outside 1900–2100, not a plausible deal date"),
+        ("1899-12-31", False, "close date '1899-12-31' is outside 1900–2100, not a plausible deal date"),
+        ("12/31/2101", False, "close date '12/31/2101' is outside 1900–2100, not a plausible deal date"),
+        (datetime.datetime(9999, 12, 31, 23, 59), False,
+         "close date 9999-12-31 23:59:00 is outside 1900–2100, not a plausible deal date"),
+        (datetime.date(1800, 1, 1), False,
+         "close date 1800-01-01 is outside 1900–2100, not a plausible deal date"),
         (float("inf"), False, "close date inf is not a valid date"),
         # other cell types
         (True, False, "close date True is not a date"),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from analytics.ingest.cells import CACHE_SIZE, PLAIN_NUMBER, ParseError, fail, is_blank
+from analytics.ingest.limits import FIRST_DATE, LAST_DATE
 
 #: ParseError is the error these parsers raise for a cell they cannot read.
 __all__ = ["DateOrder", "ParseError", "detect_date_order", "has_order", "parse_date"]
@@ -83,6 +84,7 @@ _EXCEL_FAKE_LEAP_DAY = 60
 
 _NOT_A_DATE = "is not a date"
 _INVALID = "is not a valid date"
+_OUT_OF_RANGE = f"is outside {FIRST_DATE.year}–{LAST_DATE.year}, not a plausible deal date"
 
 
 def detect_date_order(values: Iterable[str], *, default_day_first: bool = False) -> DateOrder:
@@ -131,7 +133,8 @@ def parse_date(value: object, *, day_first: bool = False, what: str = "date") ->
     written), slash ``m/d/y`` or ``d/m/y`` as ``day_first`` says, dotted
     ``d.m.y``, and ``15 Mar 2024`` / ``15-Mar-2024`` / ``Mar 15, 2024``.
     Two-digit years 00–68 are 20xx, 69–99 are 19xx. A number is a date only
-    as an XLSX cell (an Excel serial), never as text.
+    as an XLSX cell (an Excel serial), never as text. A date before 1900 or after
+    2100 (``limits.FIRST_DATE`` – ``LAST_DATE``) is rejected: no deal closes then.
 
     >>> parse_date("2024-03-15T10:22:11.123+02:00")
     datetime.date(2024, 3, 15)
@@ -144,22 +147,27 @@ def parse_date(value: object, *, day_first: bool = False, what: str = "date") ->
     ... except ParseError as err:
     ...     print(err)
     close date '13/13/2024' is not a valid date
+    >>> try:
+    ...     parse_date("9999-12-31", what="close date")
+    ... except ParseError as err:
+    ...     print(err)
+    close date '9999-12-31' is outside 1900–2100, not a plausible deal date
     """
     if isinstance(value, str):
         result = _date_text(value, day_first)
     elif value is None:
         return None
     elif isinstance(value, datetime.datetime):
-        return None if is_blank(value) else value.date()
+        result = None if is_blank(value) else value.date()
     elif isinstance(value, datetime.date):
-        return value
+        result = value
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
         result = _excel_serial(float(value))
     else:
         result = _NOT_A_DATE
-    if isinstance(result, datetime.date) or result is None:
+    if result is None or (isinstance(result, datetime.date) and FIRST_DATE <= result <= LAST_DATE):
         return result
-    raise fail(what, value, result)
+    raise fail(what, value, result if isinstance(result, str) else _OUT_OF_RANGE)
 
 
 def _excel_serial(serial: float) -> datetime.date | str | None:

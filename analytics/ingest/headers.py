@@ -12,12 +12,14 @@ same way, so ``Deal - Won time`` is matched as ``Won time``.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analytics.errors import MappingError
+from analytics.ingest.limits import SHOWN_CHARS, clip, shown_columns
 
 _PREFIX = re.compile(r"^\s*deal\s*-\s*", re.IGNORECASE)
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
@@ -164,12 +166,15 @@ def parse_user_mapping(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         header, sep, target = pair.rpartition("=")
         header, target = header.strip(), target.strip().lower()
+        shown = repr(clip(pair, SHOWN_CHARS))
         if not sep or not header:
-            raise MappingError(f"--map {pair!r} should look like HEADER=field, e.g. close_value=amount.")
+            raise MappingError(f"--map {shown} should look like HEADER=field, e.g. close_value=amount.")
         if target not in FIELDS and target != IGNORE:
+            close = difflib.get_close_matches(target, FIELDS, n=1)
             raise MappingError(
-                f"--map {pair!r}: unknown field {target!r}; use one of: {', '.join(FIELDS)} "
-                f"(or {IGNORE!r} to keep the column unmapped)."
+                f"--map {shown}: unknown field {clip(target, SHOWN_CHARS)!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; {IGNORE!r} keeps the column unmapped; the fields are: {', '.join(FIELDS)}."
             )
         mapping[header] = target
     return mapping
@@ -189,9 +194,9 @@ def build_column_map(headers: Sequence[str], user_mapping: Mapping[str, str] | N
     for header, target in (user_mapping or {}).items():
         index = headers.index(header) if header in headers else by_norm.get(normalise_header(header))
         if index is None:
-            shown = ", ".join(h for h in headers if h) or "(none)"
             raise MappingError(
-                f"{file_name or 'The file'} has no column {header!r} to map; its columns are: {shown}."
+                f"{clip(file_name, 60) or 'The file'} has no column {clip(header, SHOWN_CHARS)!r} "
+                f"to map; its columns are: {shown_columns(headers)}."
             )
         forced[index] = target
         cmap.user_mapped[headers[index]] = target

@@ -186,7 +186,11 @@ def _plan_reading(table: RawTable, dialect: str, cmap: ColumnMap,
     if "close_date" not in cmap.fields:
         notes.append("No close-date column: every won or lost deal is rejected. "
                      "Map one with --map HEADER=close_date.")
-    reading = Reading(dialect, cmap, orders, scale, len(table.header), decimal_commas)
+    named = len(table.header)
+    while named and not table.header[named - 1]:
+        named -= 1
+    pad_short = any(len(cells) >= named for _, cells in table.records)
+    reading = Reading(dialect, cmap, orders, scale, len(table.header), decimal_commas, pad_short)
     return reading, notes
 
 

@@ -19,8 +19,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analytics.errors import UnusableFileError
+from analytics.errors import DebriefError, UnusableFileError
+from analytics.ingest.decoding import (
+    CONTROL,
+    EXPORT_HINT,
+    clean_controls,
+    controls_note,
+    magic_problem,
+)
+from analytics.ingest.decoding import decode as decode_text
 from analytics.ingest.headers import recognise
+from analytics.ingest.limits import MAX_COLUMNS, MAX_RAW_CHARS, shown_columns
 from analytics.ingest.parsing import ParseError, parse_amount
 
 #: How far down a file the header row may be (formatted reports put titles above it).
@@ -36,7 +45,8 @@ _SUMMARY_LABEL = re.compile(
     r"^\s*(grand\s+totals?|sub-?\s*totals?|totals?|sum|count|average|avg)\b", re.IGNORECASE)
 #: Excel's "sep=;" first line, which names the delimiter of the rest of the file.
 _SEP_HINT = re.compile(r"\A[ \t]*sep=([,;\t|])[ \t]*\r?\n", re.IGNORECASE)
-_EXPORT_HINT = "Export the deals report from your CRM as CSV or XLSX and try again."
+_EXPORT_HINT = EXPORT_HINT
+_RESAVE_HINT = "Open it in Excel and save it again as .xlsx, or export CSV."
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -57,70 +67,30 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
 
     def raw_text(self, cells: Sequence[object]) -> str:
-        """A record as text, the way it would appear in the file."""
+        """A record as text, the way it would appear in the file.
+
+        The text is cut to :data:`~analytics.ingest.limits.MAX_RAW_CHARS` characters.
+        """
         out = io.StringIO()
         csv.writer(out, delimiter=self.delimiter or ",", lineterminator="").writerow(
             ["" if c is None else c for c in cells])
-        return out.getvalue()
-
-
-def _magic_problem(data: bytes, file_name: str) -> None:
-    """Raise for well-known non-table formats, recognised by their first bytes."""
-    head = data[:8]
-    known = {
-        b"\x1f\x8b": "a gzip archive",
-        b"Rar!": "a RAR archive",
-        b"7z\xbc\xaf": "a 7-Zip archive",
-        b"%PDF": "a PDF document",
-        b"\xd0\xcf\x11\xe0": "an old-style Excel .xls (or other Office) file",
-        b"\x89PNG": "a PNG image",
-        b"\xff\xd8\xff": "a JPEG image",
-        b"GIF8": "a GIF image",
-        b"SQLite format": "a SQLite database",
-    }
-    for magic, what in known.items():
-        if head.startswith(magic) or data[: len(magic)] == magic:
-            hint = ("Save it as .xlsx or CSV and import that." if "xls" in what
-                    else "Unpack it first and import the CSV or XLSX inside." if "archive" in what
-                    else _EXPORT_HINT)
-            raise UnusableFileError(file_name, f"it is {what}, not a CSV or XLSX export", hint)
+        text = out.getvalue()
+        if len(text) > MAX_RAW_CHARS:
+            text = f"{text[:MAX_RAW_CHARS]}… ({len(text) - MAX_RAW_CHARS:,} more characters)"
+        return text
 
 
 def decode(data: bytes, file_name: str) -> tuple[str, str]:
-    """The file's text and the encoding it was read with."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError as exc:
-            raise UnusableFileError(file_name, "it says it is UTF-16 but is not readable as such",
-                                    _EXPORT_HINT) from exc
-    sample = data[:4096]
-    if b"\x00" in sample:
-        even_nuls = sample[0::2].count(0)
-        odd_nuls = sample[1::2].count(0)
-        half = len(sample) // 2
-        if odd_nuls > 0.4 * half and even_nuls < 0.05 * half:
-            return data.decode("utf-16-le", errors="strict"), "utf-16-le"
-        if even_nuls > 0.4 * half and odd_nuls < 0.05 * half:
-            return data.decode("utf-16-be", errors="strict"), "utf-16-be"
-        raise UnusableFileError(file_name, "it is a binary file, not a text export", _EXPORT_HINT)
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+    """The file's text and the encoding it was read with (see :mod:`analytics.ingest.decoding`)."""
+    text, encoding, _notes = decode_text(data, file_name)
+    return text, encoding
 
 
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return False
-    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
+    control = len(CONTROL.findall(sample))
     return control > 0.02 * len(sample)
 
 
@@ -159,7 +129,7 @@ def _find_header(rows: Sequence[Sequence[object]], file_name: str) -> int:
         raise UnusableFileError(
             file_name,
             "it has no stage / status column, so won, lost and open deals cannot be told apart "
-            f"(columns found: {', '.join(seen[:12])})",
+            f"(columns found: {shown_columns(seen)})",
             "Add the Stage (or Status / Deal Stage) column to the export, or map one with "
             "--map HEADER=stage.",
         )
@@ -223,7 +193,20 @@ def _require_records(table: RawTable) -> None:
             "Check the report's filters (date range, owner) and export it again.")
 
 
-def read_csv_text(text: str, file_name: str, encoding: str) -> RawTable:
+def _check_width(rows: Sequence[Sequence[object]], file_name: str) -> None:
+    """Refuse a file whose top rows (where the header is) are absurdly wide."""
+    for cells in rows[:HEADER_SEARCH_ROWS]:
+        width = len(cells)
+        while width and (cells[width - 1] is None or not str(cells[width - 1]).strip()):
+            width -= 1
+        if width > MAX_COLUMNS:
+            raise UnusableFileError(
+                file_name, f"a row near its top has {width:,} columns; Debrief reads at most "
+                f"{MAX_COLUMNS:,}", "Export only the deal columns (stage, dates, amount, …).")
+
+
+def read_csv_text(text: str, file_name: str, encoding: str,
+                  notes: Sequence[str] = ()) -> RawTable:
     if _looks_binary(text):
         raise UnusableFileError(file_name, "it is a binary file, not a text export", _EXPORT_HINT)
     if not text.strip():
@@ -240,9 +223,11 @@ def read_csv_text(text: str, file_name: str, encoding: str) -> RawTable:
     except csv.Error as exc:
         raise UnusableFileError(file_name, f"the CSV is malformed near line {last_line + 1} ({exc})",
                                 "Check for an unclosed quote, or export the file again.") from exc
+    cleaned = clean_controls(rows) if CONTROL.search(text) else 0
     nonblank = [(line, cells) for line, cells in rows if _filled(cells)]
     if not nonblank:
         raise UnusableFileError(file_name, "the file has no rows", _EXPORT_HINT)
+    _check_width([cells for _, cells in nonblank], file_name)
     if max(len(cells) for _, cells in nonblank[:HEADER_SEARCH_ROWS]) < 2:
         raise UnusableFileError(
             file_name, "it is not a table: no comma, semicolon or tab separated columns were found",
@@ -250,7 +235,8 @@ def read_csv_text(text: str, file_name: str, encoding: str) -> RawTable:
     header_at = _find_header([cells for _, cells in nonblank], file_name)
     header_line, header_cells = nonblank[header_at]
     table = RawTable(file_name, "csv", [str(c).strip() for c in header_cells], header_line, [],
-                     encoding=encoding, delimiter=delimiter)
+                     encoding=encoding, delimiter=delimiter,
+                     notes=[*notes, *controls_note(cleaned)])
     start = rows.index((header_line, header_cells)) + 1
     _split_body(table, rows[start:])
     _require_records(table)
@@ -295,37 +281,55 @@ def read_xlsx_bytes(data: bytes, file_name: str) -> RawTable:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise UnusableFileError(file_name, f"the workbook cannot be opened ({exc})",
-                                "Open it in Excel and save it again as .xlsx, or export CSV.") from exc
-    problem: UnusableFileError | None = None
+    except Exception as exc:  # openpyxl fails in many ways
+        raise UnusableFileError(file_name, f"the workbook cannot be opened ({_why(exc)})",
+                                _RESAVE_HINT) from exc
     try:
-        for sheet in book.worksheets:
-            rows = [(index, list(values)) for index, values in
-                    enumerate(sheet.iter_rows(values_only=True), start=1)]
-            _fill_merged(rows, _merged_ranges(data, getattr(sheet, "_worksheet_path", "")))
-            nonblank = [(line, cells) for line, cells in rows if _filled(cells)]
-            if not nonblank:
-                continue
-            try:
-                header_at = _find_header([cells for _, cells in nonblank], file_name)
-            except UnusableFileError as exc:
-                problem = problem or exc
-                continue
-            header_line, header_cells = nonblank[header_at]
-            while header_cells and (header_cells[-1] is None or not str(header_cells[-1]).strip()):
-                header_cells = header_cells[:-1]
-            header = [("" if c is None else str(c)).strip() for c in header_cells]
-            table = RawTable(file_name, "xlsx", header, header_line, [], encoding="xlsx",
-                             delimiter=",")
-            body = [(line, cells) for line, cells in rows if line > header_line]
-            _split_body(table, body)
-            _require_records(table)
-            if len(book.worksheets) > 1:
-                table.notes.append(f"Read worksheet {sheet.title!r}.")
-            return table
+        return _first_deals_sheet(book, data, file_name)
+    except DebriefError:
+        raise
+    except Exception as exc:  # broken XML, bad cell values
+        raise UnusableFileError(file_name, f"the workbook is damaged ({_why(exc)})",
+                                _RESAVE_HINT) from exc
     finally:
         book.close()
+
+
+def _why(exc: BaseException) -> str:
+    """An exception as a short phrase for a message."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _first_deals_sheet(book: object, data: bytes, file_name: str) -> RawTable:
+    """The first worksheet of ``book`` that holds a deals table."""
+    problem: UnusableFileError | None = None
+    for sheet in book.worksheets:  # type: ignore[attr-defined]
+        rows = [(index, list(values)) for index, values in
+                enumerate(sheet.iter_rows(values_only=True), start=1)]
+        _fill_merged(rows, _merged_ranges(data, getattr(sheet, "_worksheet_path", "")))
+        cleaned = clean_controls(rows)
+        nonblank = [(line, cells) for line, cells in rows if _filled(cells)]
+        if not nonblank:
+            continue
+        _check_width([cells for _, cells in nonblank], file_name)
+        try:
+            header_at = _find_header([cells for _, cells in nonblank], file_name)
+        except UnusableFileError as exc:
+            problem = problem or exc
+            continue
+        header_line, header_cells = nonblank[header_at]
+        width = len(header_cells)
+        while width and (header_cells[width - 1] is None or not str(header_cells[width - 1]).strip()):
+            width -= 1
+        header = [("" if c is None else str(c)).strip() for c in header_cells[:width]]
+        table = RawTable(file_name, "xlsx", header, header_line, [], encoding="xlsx",
+                         delimiter=",", notes=controls_note(cleaned))
+        body = [(line, cells) for line, cells in rows if line > header_line]
+        _split_body(table, body)
+        _require_records(table)
+        if len(book.worksheets) > 1:  # type: ignore[attr-defined]
+            table.notes.append(f"Read worksheet {sheet.title!r}.")
+        return table
     if problem:
         raise problem
     raise UnusableFileError(file_name, "the workbook has no rows", _EXPORT_HINT)
@@ -344,7 +348,18 @@ def read_path(path: str | Path, file_name: str | None = None) -> bytes:
 
 
 def read_bytes(data: bytes, name: str) -> RawTable:
-    """Read any supported export held in memory; ``name`` is the file name shown in messages."""
+    """Read any supported export held in memory; ``name`` is the file name shown in messages.
+
+    Whatever goes wrong while reading is an :class:`UnusableFileError` of one line."""
+    try:
+        return _read_bytes(data, name)
+    except DebriefError:
+        raise
+    except Exception as exc:  # the file's problem, not a crash
+        raise UnusableFileError(name, f"it cannot be read ({_why(exc)})", _EXPORT_HINT) from exc
+
+
+def _read_bytes(data: bytes, name: str) -> RawTable:
     if not data.strip():
         raise UnusableFileError(name, "the file is empty", _EXPORT_HINT)
     if data.startswith(b"PK\x03\x04"):
@@ -357,9 +372,9 @@ def read_bytes(data: bytes, name: str) -> RawTable:
             raise UnusableFileError(name, "it is a ZIP archive, not a CSV or XLSX export",
                                     "Unpack it first and import the CSV or XLSX inside.")
         return read_xlsx_bytes(data, name)
-    _magic_problem(data, name)
-    text, encoding = decode(data, name)
-    return read_csv_text(text, name, encoding)
+    magic_problem(data, name)
+    text, encoding, notes = decode_text(data, name)
+    return read_csv_text(text, name, encoding, notes)
 
 
 def read_table(path: str | Path, file_name: str | None = None) -> RawTable:

@@ -20,6 +20,7 @@ from datetime import date, datetime
 
 from analytics.ingest.headers import LOST_TIME, WON_TIME, ColumnMap, normalise_header
 from analytics.ingest.identity import account_key
+from analytics.ingest.limits import MAX_CELL_CHARS, SHOWN_CHARS, clip
 from analytics.ingest.outcome import outcome_of
 from analytics.ingest.parsing import (
     DateOrder,
@@ -81,12 +82,24 @@ class Reading:
     scale: float  # fit score multiplier to 0–100
     width: int  # columns in the header
     decimal_commas: frozenset[str]  # money fields whose column writes a decimal comma
+    #: Whether a record may omit trailing values (read as blank): True when some record of
+    #: the file reaches the header's last named column, so its exporter drops trailing
+    #: empty values; False when none does, so short records are rejected.
+    pad_short: bool = True
 
 
-def _padded(cells: list[object], width: int) -> list[object]:
-    """The record's cells, padded to the header's width; extra non-blank cells are an error."""
-    if len(cells) > width and any(cell_text(c) for c in cells[width:]):
+def _padded(cells: list[object], reading: Reading) -> list[object]:
+    """The record's cells, padded to the header's width; extra non-blank cells, missing
+    cells (unless the file drops trailing empty values) and overlong values are errors."""
+    width = reading.width
+    if (len(cells) > width and any(cell_text(c) for c in cells[width:])) or (
+            len(cells) < width and not reading.pad_short):
         raise ParseError(f"the row has {len(cells)} values but the header has {width} columns")
+    if any(type(c) is str and len(c) > MAX_CELL_CHARS for c in cells):
+        index = next(i for i, c in enumerate(cells) if type(c) is str and len(c) > MAX_CELL_CHARS)
+        column = reading.cmap.headers[index] if index < width else f"column {index + 1}"
+        raise ParseError(f"the value in column {clip(column, SHOWN_CHARS)!r} has "
+                         f"{len(str(cells[index])):,} characters; at most {MAX_CELL_CHARS:,} are read")
     return list(cells) + [None] * (width - len(cells))
 
 
@@ -172,7 +185,7 @@ def parse_record(cells: list[object], reading: Reading) -> dict[str, object]:
     ...
     analytics.ingest.cells.ParseError: lost deal has no close date
     """
-    cells = _padded(cells, reading.width)
+    cells = _padded(cells, reading)
     fields = reading.cmap.fields
     row: dict[str, object] = dict.fromkeys(OPPORTUNITY_COLUMN_NAMES)
     row.update((name, cell_text(cells[fields[name]])) for name in TEXT_FIELDS if name in fields)
