@@ -242,8 +242,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             print(f"Import #{result.import_id} undone: {result.removed} rows removed, "
                   f"{result.restored} earlier rows restored.")
         elif args.command == "rejects":
-            frame = history.rejected_rows(con.cursor(), args.import_id)
-            frame.to_csv(sys.stdout, index=False)
+            sys.stdout.write(history.rejected_csv(con.cursor(), args.import_id))
         elif args.command == "summary":
             _cmd_summary(con, args)
         elif args.command == "report":

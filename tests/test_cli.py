@@ -154,3 +154,21 @@ def test_summary_comeback_flags(tmp_path: Path, db: Path, capsys, flags, eligibl
     assert run(["summary", "--json", "--db", str(db), *flags]) == 0
     cb = json.loads(capsys.readouterr().out)["comebacks"]
     assert (cb["eligible"], cb["came_back"]) == (eligible, came_back)
+
+
+def test_rejects_csv_never_hands_a_spreadsheet_a_formula(tmp_path: Path, db: Path, capsys) -> None:
+    path = tmp_path / "evil.csv"
+    path.write_text("Opportunity ID,Account Name,Stage,Amount,Close Date\n"
+                    "=cmd|' /C calc'!A0,Acme,,10,2024-01-01\n"
+                    "+SUM(1),Acme,,10,2024-01-01\n"
+                    "@SUM(1),Acme,,10,2024-01-01\n"
+                    "-2+3,Acme,,10,2024-01-01\n"
+                    "OK,Acme,Closed Won,10,2024-01-01\n")
+    assert run(["import", str(path), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert run(["rejects", "1", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "line,reason,raw"
+    raws = [line.split(",", 2)[2] for line in lines[1:]]
+    # each raw line starts with the formula-looking id, and each is quoted with a leading '
+    assert [r.lstrip('"')[:2] for r in raws] == ["'=", "'+", "'@", "'-"]
