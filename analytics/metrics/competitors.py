@@ -6,16 +6,14 @@ competitor is C, with its Wilson interval and small-sample flag. Competitor
 names are used as stored (trimmed on import, case kept: "Acme" and "ACME" are
 two competitors); deals naming none are left out.
 
-Example: against Alpha 1 won and 3 lost → 1/4 = 0.25.
+Against Alpha we won once and lost three times: 1 / (1 + 3) = 0.25. The win
+that names no competitor and the open deal against Alpha change nothing.
 
->>> from analytics.store import connect
->>> from analytics.filters import Filters
->>> cur = connect(":memory:").cursor()
->>> _ = cur.executemany(
-...     "INSERT INTO opportunities (opportunity_id, outcome, close_date, competitor, import_id)"
-...     " VALUES (?, ?, '2024-05-01', ?, 1)",
-...     [("a", "won", "Alpha"), ("b", "lost", "Alpha"), ("c", "lost", "Alpha"),
-...      ("d", "lost", "Alpha"), ("e", "won", None), ("f", "open", "Alpha")])
+>>> from analytics.metrics.examples import example_cursor
+>>> outcomes = {"a": "won", "b": "lost", "c": "lost", "d": "lost", "f": "open"}
+>>> cur = example_cursor("opportunity_id outcome", outcomes.items(), competitor="Alpha",
+...                      close_date="2024-05-01")
+>>> _ = cur.execute("INSERT INTO opportunities (opportunity_id, outcome, import_id) VALUES ('e', 'won', 1)")
 >>> as_dict(cur, Filters())
 {'Alpha': {'won': 1, 'lost': 3, 'win_rate': 0.25}}
 """

@@ -4,19 +4,16 @@
 that has both dates; open deals and deals missing a date have none. Days are
 used as stored: a deal closed before it was created has a negative cycle.
 
-Example: a deal won after 30 days, one won after 10, one lost after 40 and one
-lost with no created date.
+Worked example: wins after 30 and 10 days average (30 + 10) / 2 = 20 days; the
+loss after 40 days counts, the loss with no created date has no cycle at all.
 
->>> from analytics.store import connect
->>> from analytics.filters import Filters
->>> cur = connect(":memory:").cursor()
->>> _ = cur.executemany(
-...     "INSERT INTO opportunities (opportunity_id, outcome, created_date, close_date, import_id)"
-...     " VALUES (?, ?, ?, ?, 1)",
-...     [("a", "won", "2024-01-01", "2024-01-31"), ("b", "won", "2024-01-01", "2024-01-11"),
-...      ("c", "lost", "2024-01-01", "2024-02-10"), ("d", "lost", None, "2024-02-10")])
->>> s = cycle_summary(cur, Filters())
->>> s[["outcome", "deals", "mean_days", "median_days"]].values.tolist()  # won: (30 + 10) / 2
+>>> from analytics.metrics.examples import example_cursor
+>>> cur = example_cursor("opportunity_id outcome close_date", [
+...     ("a", "won", "2024-01-31"), ("b", "won", "2024-01-11"), ("c", "lost", "2024-02-10")],
+...     created_date="2024-01-01")
+>>> _ = cur.execute("INSERT INTO opportunities (opportunity_id, outcome, close_date, import_id)"
+...                 " VALUES ('d', 'lost', '2024-02-10', 1)")  # no created date
+>>> cycle_summary(cur, Filters())[["outcome", "deals", "mean_days", "median_days"]].values.tolist()
 [['won', 2, 20.0, 20.0], ['lost', 1, 40.0, 40.0]]
 """
 

@@ -5,16 +5,13 @@ the point's own criteria (an outcome, a loss category, a competitor, a
 dimension value, a close-date period) and an optional text search. Criteria
 combine with AND. ``cycle_days`` is the §4 cycle (closed deals with both dates).
 
-Example: search is a case-insensitive substring; ``%`` and ``_`` match themselves.
+The search is a case-insensitive substring in which ``%`` and ``_`` stand for
+themselves, so "100%" finds "100% Juice Co" but not "1000 Juices"; a text cell
+that a spreadsheet would run as a formula is exported behind a ``'``.
 
->>> from analytics.store import connect
->>> from analytics.filters import Filters
->>> cur = connect(":memory:").cursor()
->>> _ = cur.executemany(
-...     "INSERT INTO opportunities (opportunity_id, account_name, outcome, close_date, import_id)"
-...     " VALUES (?, ?, ?, ?, 1)",
-...     [("a", "100% Juice Co", "won", "2024-01-05"), ("b", "1000 Juices", "lost", "2024-02-01"),
-...      ("c", "=HYPERLINK(1)", "lost", "2024-03-01")])
+>>> from analytics.metrics.examples import example_cursor
+>>> cur = example_cursor("opportunity_id account_name outcome", [
+...     ("a", "100% Juice Co", "won"), ("b", "1000 Juices", "lost"), ("c", "=HYPERLINK(1)", "lost")])
 >>> list_deals(cur, Filters(), search="100%")["opportunity_id"].tolist()
 ['a']
 >>> count_deals(cur, Filters(), outcome="lost")

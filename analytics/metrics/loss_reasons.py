@@ -5,20 +5,16 @@ override for its raw reason, else the first matching keyword rule). Only lost
 deals count here, so the category counts add up to the lost deals. Amounts
 treat NULL as 0.
 
-Example: two price losses (100 and 300) and one no-decision loss (no amount).
+Here three deals were lost: two on price (for 100 and 300) and one to no
+decision with no amount. By count price is 2 of 3; by amount it is all 400.
 
->>> from analytics.store import connect
->>> from analytics.filters import Filters
->>> cur = connect(":memory:").cursor()
->>> _ = cur.executemany(
-...     "INSERT INTO opportunities (opportunity_id, outcome, close_date, amount, loss_reason_raw,"
-...     " loss_reason, import_id) VALUES (?, 'lost', '2024-03-01', ?, ?, ?, 1)",
-...     [("a", 100, "Too expensive", "price"), ("b", 300, "Went with cheaper competitor", "price"),
-...      ("c", None, "went dark", "no_decision")])
+>>> from analytics.metrics.examples import example_cursor
+>>> cur = example_cursor("opportunity_id amount loss_reason", [
+...     ("a", 100, "price"), ("b", 300, "price"), ("c", None, "no_decision")], outcome="lost")
 >>> counts(cur, Filters())  # doctest: +NORMALIZE_WHITESPACE
 {'no_decision': 1, 'price': 2, 'product_fit': 0, 'timing': 0, 'relationship': 0,
  'competitor': 0, 'other': 0, 'unspecified': 0}
->>> pareto(cur, Filters(), "amount")[["category", "value", "share"]].values.tolist()  # 400 of 400
+>>> pareto(cur, Filters(), "amount")[["category", "value", "share"]].values.tolist()
 [['price', 400.0, 1.0]]
 """
 

@@ -19,6 +19,7 @@ with its 95% Wilson interval and the small-sample flag of
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -53,18 +54,15 @@ def closed_groups(
     filters: Filters,
     keys: Sequence[tuple[str, str]],
     key_params: Sequence[object] = (),
-    *,
-    where: str = "TRUE",
-    where_params: Sequence[object] = (),
-    order_by: str = "closed DESC",
+    **options: Any,
 ) -> pd.DataFrame:
     """Closed-deal counts and amounts per group: the shared core of every win-rate table.
 
-    The columns of :func:`analytics.sql.closed_groups_sql` (same arguments), then
-    :data:`RATE_COLUMNS` and ``win_rate_excl_no_decision``.
+    The columns of :func:`analytics.sql.closed_groups_sql` (same arguments; its
+    keywords ``where``, ``where_params`` and ``order_by`` pass through ``options``),
+    then :data:`RATE_COLUMNS` and ``win_rate_excl_no_decision``.
     """
-    sql, params = closed_groups_sql(filters, keys, key_params, where=where,
-                                    where_params=where_params, order_by=order_by)
+    sql, params = closed_groups_sql(filters, keys, key_params, **options)
     df = add_rate_columns(cur.execute(sql, params).df())
     excl = add_rate_columns(df, "won", "closed_excl_no_decision")["win_rate"]
     return df.assign(win_rate_excl_no_decision=excl)
