@@ -7,7 +7,7 @@ A file wider than :data:`MAX_COLUMNS` is refused; a record with a value longer t
 message a user sees is at most :data:`MESSAGE_CHARS` characters on one line.
 
 >>> shown_columns(["Stage", "x" * 60, "Amount", "A", "B", "C", "D"])
-"'Stage', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…', 'Amount', 'A', 'B' and 2 more"
+"'Stage', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxx…', 'Amount' and 4 more"
 >>> clip("a\\nb  c", 5)
 'a b c'
 >>> clip("abcdefgh", 5)
@@ -32,8 +32,8 @@ MAX_RAW_CHARS = 20_000
 FIRST_DATE = datetime.date(1900, 1, 1)
 LAST_DATE = datetime.date(2100, 12, 31)
 #: Columns named in a message, and characters shown of each name or value.
-SHOWN_COLUMNS = 5
-SHOWN_CHARS = 40
+SHOWN_COLUMNS = 3
+SHOWN_CHARS = 30
 #: Longest message (one line) an unusable file or a mapping gives (kept by the errors).
 __all__ = ["FIRST_DATE", "LAST_DATE", "MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_RAW_CHARS",
            "MESSAGE_CHARS", "SHOWN_CHARS", "SHOWN_COLUMNS", "clip", "shown_columns"]

@@ -128,10 +128,9 @@ def _find_header(rows: Sequence[Sequence[object]], file_name: str) -> int:
     if any(recognise(c) for c in seen):
         raise UnusableFileError(
             file_name,
-            "it has no stage / status column, so won, lost and open deals cannot be told apart "
+            "no stage / status column, so won, lost and open deals cannot be told apart "
             f"(columns found: {shown_columns(seen)})",
-            "Add the Stage (or Status / Deal Stage) column to the export, or map one with "
-            "--map HEADER=stage.",
+            "Add the Stage or Status column, or map one with --map HEADER=stage.",
         )
     raise UnusableFileError(
         file_name,
