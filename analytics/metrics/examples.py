@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import duckdb
 
 from analytics.errors import InvalidSettingError
-from analytics.store import connect
+from analytics.store import OPPORTUNITY_COLUMN_NAMES, connect
 
 
 def example_cursor(
@@ -27,15 +27,12 @@ def example_cursor(
     >>> cur.execute("SELECT opportunity_id, outcome, segment FROM opportunities ORDER BY 1").fetchall()
     [('a', 'won', 'SMB'), ('b', 'open', 'SMB')]
     """
-    cur = connect(":memory:").cursor()
-    known = {name for (name,) in cur.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'opportunities'"
-    ).fetchall()}
     names = [*columns.split(), *shared, "import_id"]
     for name in names:
-        if name not in known:
+        if name not in OPPORTUNITY_COLUMN_NAMES:
             raise InvalidSettingError(f"Unknown deal field {name!r}.")
     marks = ", ".join("?" for _ in names)
+    cur = connect(":memory:").cursor()
     cur.executemany(
         f"INSERT INTO opportunities ({', '.join(names)}) VALUES ({marks})",
         [[*row, *shared.values(), 1] for row in rows],
