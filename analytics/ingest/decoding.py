@@ -76,13 +76,14 @@ def _utf16_by_nuls(data: bytes, file_name: str) -> tuple[str, str] | None:
     return None
 
 
-def _mostly_utf8(data: bytes) -> tuple[str, list[str]] | None:
+def _mostly_utf8(data: bytes, declared: bool = False) -> tuple[str, list[str]] | None:
     """The text of a file that is UTF-8 but for a few bytes, and the note saying so;
-    None when it has no more valid multi-byte sequences than invalid ones."""
+    None when it has fewer valid multi-byte sequences than invalid ones (unless a BOM
+    ``declared`` it UTF-8)."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count("\ufffd".encode())
     ascii_chars = len(data) - len(data.translate(None, _ASCII))
-    if len(text) - ascii_chars - bad < bad:
+    if len(text) - ascii_chars - bad < bad and not declared:
         return None
     lines = [n for n, line in enumerate(text.split("\n"), start=1) if "\ufffd" in line]
     shown = ", ".join(str(n) for n in lines[:_SHOWN_LINES]) + (", …" if len(lines) > _SHOWN_LINES else "")
@@ -97,11 +98,8 @@ def decode(data: bytes, file_name: str) -> tuple[str, str, list[str]]:
         try:
             return data.decode("utf-8"), "utf-8-sig", []
         except UnicodeDecodeError:
-            replaced = _mostly_utf8(data)
-            if replaced is not None:
-                return replaced[0], "utf-8-sig", replaced[1]
-            raise UnusableFileError(file_name, "it says it is UTF-8 but is not readable as such",
-                                    EXPORT_HINT) from None
+            text, notes = _mostly_utf8(data, declared=True) or ("", [])
+            return text, "utf-8-sig", notes
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16", []
