@@ -147,8 +147,15 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
     return sql, [*where_params, as_of]
 
 
-#: ``came back``, given the horizon as the only parameter.
-_CAME_BACK = "days_observed >= CAST(? AS BIGINT) AND days_to_comeback <= CAST(? AS BIGINT)"
+#: ``eligible`` (watched for the whole horizon), given the horizon as its parameter.
+_ELIGIBLE = "days_observed >= CAST(? AS BIGINT)"
+#: ``came back``, given the horizon twice.
+_CAME_BACK = f"{_ELIGIBLE} AND days_to_comeback <= CAST(? AS BIGINT)"
+#: The per-group account counts over ``anchor``; bind the horizon three times.
+_ACCOUNT_COUNTS = f"""count(*) AS lost_accounts,
+               count(*) FILTER (WHERE {_ELIGIBLE}) AS eligible,
+               count(*) FILTER (WHERE {_CAME_BACK}) AS came_back,
+               count(comeback_date) AS returned"""
 
 
 def summary(
@@ -167,10 +174,7 @@ def summary(
     h = settings.horizon_days
     row = cur.execute(
         f"""{cte}
-        SELECT count(*),
-               count(*) FILTER (WHERE days_observed >= CAST(? AS BIGINT)),
-               count(*) FILTER (WHERE {_CAME_BACK}),
-               count(comeback_date),
+        SELECT {_ACCOUNT_COUNTS},
                median(days_to_comeback)
         FROM anchor
         """,
@@ -304,10 +308,7 @@ def breakdown(
     df = cur.execute(
         f"""{cte}
         SELECT coalesce(anchor.{by}, ?) AS value,
-               count(*) AS lost_accounts,
-               count(*) FILTER (WHERE days_observed >= CAST(? AS BIGINT)) AS eligible,
-               count(*) FILTER (WHERE {_CAME_BACK}) AS came_back,
-               count(comeback_date) AS returned
+               {_ACCOUNT_COUNTS}
         FROM anchor
         GROUP BY 1
         ORDER BY lost_accounts DESC, value

@@ -46,6 +46,17 @@ def _categories() -> tuple[str, list[object]]:
     return values_table("c", ["category", "label", "ord"], rows)
 
 
+def _lost_with_category(filters: Filters, also: str = "TRUE") -> tuple[str, list[object]]:
+    """``FROM … WHERE …`` of the lost deals passing ``filters`` (and ``also``, fixed SQL),
+    each joined to its category row ``c`` of :func:`_categories`; with the parameters."""
+    cats, cat_params = _categories()
+    filter_sql, params = filters.where("o")
+    sql = f"""FROM opportunities o
+          JOIN {cats} ON c.category = {_CATEGORY}
+          WHERE {_LOST} AND {also} AND ({filter_sql})"""
+    return sql, [*cat_params, *params]
+
+
 def counts(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
     """Lost deals per category, every category present (zeros too), in display order.
 
@@ -80,8 +91,7 @@ def pareto(cur: duckdb.DuckDBPyConnection, filters: Filters, measure: str = "cou
     """
     if measure not in MEASURES:
         raise InvalidSettingError(f"Unknown measure {measure!r}; choose one of: {', '.join(MEASURES)}.")
-    cats, cat_params = _categories()
-    filter_sql, params = filters.where("o")
+    lost_sql, params = _lost_with_category(filters)
     return cur.execute(
         f"""
         SELECT category, label, deals, amount, value,
@@ -93,15 +103,13 @@ def pareto(cur: duckdb.DuckDBPyConnection, filters: Filters, measure: str = "cou
                  count(*) AS deals,
                  {amount_sum()} AS amount,
                  {MEASURES[measure]} AS value
-          FROM opportunities o
-          JOIN {cats} ON c.category = {_CATEGORY}
-          WHERE {_LOST} AND ({filter_sql})
+          {lost_sql}
           GROUP BY c.category, c.label, c.ord
         )
         QUALIFY value <> 0
         ORDER BY value DESC, ord
         """,
-        [*cat_params, *params],
+        params,
     ).df()
 
 
@@ -115,8 +123,7 @@ def by_dimension(cur: duckdb.DuckDBPyConnection, filters: Filters, dim: str) -> 
     E.g. region EMEA: 3 price, 1 timing → 0.75 and 0.25.
     """
     column = f"o.{dimension(dim)}"
-    cats, cat_params = _categories()
-    filter_sql, params = filters.where("o")
+    lost_sql, params = _lost_with_category(filters)
     return cur.execute(
         f"""
         SELECT value, category, deals, amount,
@@ -124,14 +131,12 @@ def by_dimension(cur: duckdb.DuckDBPyConnection, filters: Filters, dim: str) -> 
         FROM (
           SELECT {blank_as_label(column)} AS value, c.category, c.ord,
                  count(*) AS deals, {amount_sum()} AS amount
-          FROM opportunities o
-          JOIN {cats} ON c.category = {_CATEGORY}
-          WHERE {_LOST} AND ({filter_sql})
+          {lost_sql}
           GROUP BY 1, c.category, c.ord
         )
         ORDER BY sum(deals) OVER (PARTITION BY value) DESC, value, ord
         """,
-        [BLANK_LABEL, *cat_params, *params],
+        [BLANK_LABEL, *params],
     ).df()
 
 
@@ -142,22 +147,19 @@ def over_time(cur: duckdb.DuckDBPyConnection, filters: Filters, grain: str = "qu
     Oldest period first, categories in display order; empty cells left out.
     E.g. 2024-Q1: 2 price, 2 timing → 0.5 each.
     """
-    cats, cat_params = _categories()
-    filter_sql, params = filters.where("o")
+    lost_sql, params = _lost_with_category(filters, "o.close_date IS NOT NULL")
     return cur.execute(
         f"""
         SELECT period, category, deals,
                deals / sum(deals) OVER (PARTITION BY period) AS share
         FROM (
           SELECT {period_sql(grain)} AS period, c.category, c.ord, count(*) AS deals
-          FROM opportunities o
-          JOIN {cats} ON c.category = {_CATEGORY}
-          WHERE {_LOST} AND o.close_date IS NOT NULL AND ({filter_sql})
+          {lost_sql}
           GROUP BY 1, c.category, c.ord
         )
         ORDER BY period, ord
         """,
-        [*cat_params, *params],
+        params,
     ).df()
 
 
