@@ -172,6 +172,17 @@ def closed_groups_sql(
     (won + lost not ``no_decision``), ``won_amount``, ``lost_amount`` (NULL
     amounts as 0) and ``amount_win_rate`` (None unless the amounts add up to
     more than 0). Only groups with a closed deal appear.
+
+    One SMB win worth 10, one SMB loss with no amount, one open SMB deal:
+
+    >>> from analytics.store import connect
+    >>> cur = connect(":memory:").cursor()
+    >>> _ = cur.execute("INSERT INTO opportunities (opportunity_id, outcome, segment, amount, import_id)"
+    ...                 " VALUES ('a', 'won', 'SMB', 10, 1), ('b', 'lost', 'SMB', NULL, 1),"
+    ...                 " ('c', 'open', 'SMB', 5, 1)")
+    >>> query, params = closed_groups_sql(Filters(), [("segment", "o.segment")])
+    >>> cur.execute(query, params).fetchall()  # won, lost, closed, excl. no decision, amounts, 10 / 10
+    [('SMB', 1, 1, 2, 2, 10.0, 0.0, 1.0)]
     """
     filter_sql, filter_params = filters.where("o")
     key_select = ", ".join(f"{expr} AS {name}" for name, expr in keys)

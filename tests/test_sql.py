@@ -221,3 +221,16 @@ def test_add_rate_columns_under_any_rate_name_matches_statsmodels() -> None:
         assert row.comeback_rate == s / n
         assert (row.low, row.high) == (pytest.approx(low), pytest.approx(high))
         assert row.small_sample == (n < 10)
+
+
+def test_sql_module_sits_below_the_metrics() -> None:
+    """analytics/sql.py imports neither the metrics, nor the ingest package, nor Streamlit."""
+    import ast
+    from pathlib import Path
+
+    module = ast.parse(Path(sql.__file__).read_text(encoding="utf-8"))
+    nodes = list(ast.walk(module))
+    imported = {alias.name for node in nodes if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in nodes if isinstance(node, ast.ImportFrom)}
+    banned = ("analytics.metrics", "analytics.ingest", "streamlit")
+    assert not [m for m in imported if m.startswith(banned)], imported
