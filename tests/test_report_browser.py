@@ -3,6 +3,7 @@ each chart draws, no page error, and a full-page screenshot for a human look."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +28,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def report_file(sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    con = store.connect(sample_db, read_only=True)
+    copy = tmp_path_factory.mktemp("report_db") / "sample.duckdb"
+    shutil.copyfile(sample_db, copy)  # another test of this process may hold the original open
+    con = store.connect(copy)
     try:
         html = render_report(con.cursor(), Filters(), PriceFitSettings(), ComebackSettings(),
                              generated_at=datetime(2026, 1, 5, 9, 30))

@@ -12,6 +12,7 @@ import pandas as pd
 
 from analytics.categories import recategorise
 from analytics.errors import UndoError
+from analytics.safecsv import formula_safe
 from analytics.store import OPPORTUNITY_COLUMN_NAMES, transaction
 
 _REJECTS_SQL = "SELECT line, reason, raw FROM rejected_rows WHERE import_id = ? ORDER BY line"
@@ -28,21 +29,6 @@ def list_imports(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def rejected_rows(cur: duckdb.DuckDBPyConnection, import_id: int) -> pd.DataFrame:
     """The rejected rows of one import: line, reason, raw text."""
     return cur.execute(_REJECTS_SQL, [import_id]).df()
-
-
-#: First characters that make a spreadsheet run a cell as a formula (or shift it).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def formula_safe(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula, prefixed with ``'``.
-
-    >>> formula_safe("=cmd|' /C calc'!A0"), formula_safe("-5"), formula_safe("Acme"), formula_safe(3)
-    ("'=cmd|' /C calc'!A0", "'-5", 'Acme', 3)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def rejected_csv(cur: duckdb.DuckDBPyConnection, import_id: int) -> str:

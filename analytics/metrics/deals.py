@@ -35,6 +35,7 @@ import pandas as pd
 from analytics.categories import CATEGORIES
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
+from analytics.safecsv import FORMULA_STARTS
 from analytics.sql import CLOSED, CYCLE_DAYS, has_text, is_blank, outcome_is
 from analytics.sql import OUTCOMES as OUTCOMES
 
@@ -63,8 +64,6 @@ SORTABLE: tuple[str, ...] = tuple(DEAL_COLUMNS)
 SEARCHED: tuple[str, ...] = ("account_name", "opportunity_name", "owner", "competitor",
                              "loss_reason_raw")
 
-#: First characters that make a spreadsheet read a cell as a formula.
-FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 def like_pattern(text: str) -> str:

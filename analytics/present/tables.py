@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from analytics.categories import CATEGORIES, CATEGORY_LABELS
-from analytics.metrics.deals import FORMULA_STARTS
 from analytics.present.formatting import (
     DIALECT_LABELS,
     LOST_COLOR,
@@ -23,6 +22,7 @@ from analytics.present.formatting import (
     field_label,
     is_missing,
 )
+from analytics.safecsv import formula_safe
 
 #: Pixels of a table's header and of each of its rows (Streamlit's default row height).
 HEADER_PX = 38
@@ -69,11 +69,7 @@ def outcome_style(value: object) -> str:
 
 def safe_csv(df: pd.DataFrame) -> bytes:
     """``df`` as CSV, text cells that a spreadsheet would run as formulas prefixed with ``'``."""
-    def neutral(value: object) -> object:
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return "'" + value
-        return value
-    return df.map(neutral).to_csv(index=False).encode("utf-8")
+    return df.map(formula_safe).to_csv(index=False).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- loss categories
