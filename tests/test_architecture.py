@@ -1,8 +1,21 @@
-"""Layering rules, checked on the syntax tree (not with grep):
+"""Layering rules, checked on the syntax tree (not with grep).
 
-- only ``analytics/ui.py`` imports Streamlit; the engine stays usable from the CLI and tests;
-- pages (``app.py`` and ``pages/*.py``) are thin: no SQL, no DuckDB, no ratios of their own,
-  and no ``st.navigation`` (the app uses the ``pages/`` folder).
+analytics/ has a base layer and four packages::
+
+    errors, filters, store, categories, sql, safecsv   the base: imports no package below
+    ingest/    bytes of an export -> canonical rows in the store
+    metrics/   the store -> numbers (SQL next to its docstring)
+    present/   numbers -> labels, formats, tables, plotly figures (no Streamlit)
+    ui/        the Streamlit glue: the ONLY code that imports streamlit
+    cli        the command line (ingest + metrics + present)
+
+- ingest and metrics never import each other (reading exports and computing metrics are
+  two families that meet only in the store);
+- the engine (base, ingest, metrics) never imports present or ui; present never imports ui;
+- only analytics/ui/ imports Streamlit;
+- pages (``app.py`` and ``pages/*.py``) import only ui, present and metrics (and the error
+  classes they catch), hold no SQL, no DuckDB, no ratios, and never call ``st.navigation``;
+- no module of analytics/ is over 400 lines.
 """
 
 from __future__ import annotations
@@ -18,6 +31,19 @@ ENGINE = sorted((ROOT / "analytics").rglob("*.py"))
 PAGES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b",
                  re.IGNORECASE | re.DOTALL)
+PACKAGES = ("ingest", "metrics", "present", "ui")
+BASE = ("errors", "filters", "store", "categories", "sql", "safecsv")
+MAX_LINES = 400
+
+#: Which analytics packages each layer may import (besides the base layer).
+ALLOWED: dict[str, set[str]] = {
+    "base": set(),
+    "ingest": set(),
+    "metrics": set(),
+    "present": {"ingest", "metrics"},
+    "ui": {"ingest", "metrics", "present"},
+    "cli": {"ingest", "metrics", "present"},
+}
 
 
 def tree(path: Path) -> ast.Module:
@@ -39,18 +65,77 @@ def rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-def test_the_files_exist() -> None:
-    assert (ROOT / "analytics" / "ui" / "__init__.py") in ENGINE
+def layer(path: Path) -> str:
+    """The layer of a module under analytics/: a package name, ``cli`` or ``base``."""
+    parts = path.relative_to(ROOT / "analytics").parts
+    if len(parts) > 1:
+        return parts[0]
+    return "cli" if parts[0] in ("cli.py", "__main__.py") else "base"
+
+
+def analytics_layers(module: ast.Module) -> set[str]:
+    """The analytics layers a module imports (``analytics.metrics.deals`` -> ``metrics``)."""
+    found = set()
+    for name in imported_modules(module):
+        parts = name.split(".")
+        if parts[0] != "analytics" or len(parts) < 2:
+            continue
+        if parts[1] in PACKAGES:
+            found.add(parts[1])
+        elif parts[1] in ("cli", "__main__"):
+            found.add("cli")
+    return found
+
+
+def test_the_layout_exists() -> None:
+    for package in PACKAGES:
+        assert (ROOT / "analytics" / package / "__init__.py").is_file(), package
+    for name in BASE:
+        assert (ROOT / "analytics" / f"{name}.py").is_file(), name
     assert len(PAGES) == 7
 
 
+def test_the_layer_rule_catches_a_violation() -> None:
+    """The checker itself: a metrics module importing ingest is seen."""
+    module = ast.parse("from analytics.ingest import reading\nfrom analytics import store\n")
+    assert analytics_layers(module) == {"ingest"}
+    assert layer(ROOT / "analytics" / "metrics" / "deals.py") == "metrics"
+    assert layer(ROOT / "analytics" / "store.py") == "base"
+
+
 @pytest.mark.parametrize("path", ENGINE, ids=rel)
-def test_only_the_ui_module_imports_streamlit(path: Path) -> None:
+def test_each_layer_imports_only_what_it_may(path: Path) -> None:
+    own = layer(path)
+    used = analytics_layers(tree(path)) - {own}
+    assert used <= ALLOWED[own], f"{rel(path)} ({own}) imports {sorted(used - ALLOWED[own])}"
+
+
+@pytest.mark.parametrize("path", ENGINE, ids=rel)
+def test_only_the_ui_package_imports_streamlit(path: Path) -> None:
     uses = {m for m in imported_modules(tree(path)) if m == "streamlit" or m.startswith("streamlit.")}
-    if path.parent.name == "ui":
-        assert "streamlit" in uses
-    else:
-        assert not uses, f"{rel(path)} imports {sorted(uses)}; only analytics/ui.py may"
+    if layer(path) != "ui":
+        assert not uses, f"{rel(path)} imports {sorted(uses)}; only analytics/ui/ may"
+
+
+def test_the_ui_package_is_where_streamlit_lives() -> None:
+    ui = [p for p in ENGINE if layer(p) == "ui"]
+    assert any("streamlit" in imported_modules(tree(p)) for p in ui)
+
+
+@pytest.mark.parametrize("path", ENGINE, ids=rel)
+def test_modules_stay_small(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{rel(path)} has {lines} lines; split it by concept (max {MAX_LINES})"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=rel)
+def test_pages_import_only_ui_present_and_metrics(path: Path) -> None:
+    for name in imported_modules(tree(path)):
+        parts = name.split(".")
+        if parts[0] != "analytics" or len(parts) < 2:
+            continue
+        assert parts[1] in ("ui", "present", "metrics", "errors"), (
+            f"{rel(path)} imports {name}; pages reach the engine through ui, present and metrics")
 
 
 @pytest.mark.parametrize("path", PAGES, ids=rel)
@@ -66,12 +151,12 @@ def test_pages_hold_no_sql_and_no_database_access(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", PAGES, ids=rel)
-def test_pages_compute_no_ratios(path: Path) -> None:
-    """Every number comes from analytics/: a page never divides (a percent format is fine)."""
+def test_pages_compute_nothing(path: Path) -> None:
+    """Every number comes from analytics/: a page does no arithmetic (a percent format is fine)."""
     for node in ast.walk(tree(path)):
         if isinstance(node, ast.BinOp | ast.AugAssign):
-            assert not isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod), (
-                f"{rel(path)}:{node.lineno} divides; compute it in analytics/")
+            assert not isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod | ast.Mult | ast.Sub), (
+                f"{rel(path)}:{node.lineno} computes; do it in analytics/")
 
 
 @pytest.mark.parametrize("path", PAGES, ids=rel)
@@ -85,4 +170,4 @@ def test_pages_use_the_pages_folder_not_st_navigation(path: Path) -> None:
 def test_every_page_goes_through_the_shared_setup(path: Path) -> None:
     calls = [node for node in ast.walk(tree(path)) if isinstance(node, ast.Call)
              and isinstance(node.func, ast.Attribute) and node.func.attr == "setup_page"]
-    assert len(calls) == 1, f"{rel(path)} must call ui.setup_page() once (sidebar filters, errors)"
+    assert len(calls) == 1, f"{rel(path)} must call setup_page() once (sidebar filters, errors)"
