@@ -35,6 +35,7 @@ import pandas as pd
 from analytics.categories import CATEGORIES
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
+from analytics.metrics import notes
 from analytics.safecsv import FORMULA_STARTS
 from analytics.sql import CLOSED, CYCLE_DAYS, has_text, is_blank, outcome_is
 from analytics.sql import OUTCOMES as OUTCOMES
@@ -92,6 +93,9 @@ def _selection(
     competitor: str | None = None,
     dimension_value: tuple[str, str] | None = None,
     period: tuple[date, date] | None = None,
+    notes_say: str | None = None,
+    easy_price: bool | None = None,
+    notes_phrase: str | None = None,
 ) -> tuple[str, list[object]]:
     """The WHERE clause (over alias ``o``) of a deal selection, with its parameters.
 
@@ -100,7 +104,9 @@ def _selection(
     competitor or raw loss reason), ``outcome``, ``category`` (lost deals of that
     §3 category), ``competitor`` / ``dimension_value`` (``(dim, value)``; exact,
     :data:`~analytics.filters.BLANK_LABEL` meaning blank) and ``period`` (an
-    inclusive close-date range). An unknown keyword is a ``TypeError``.
+    inclusive close-date range); ``notes_say`` / ``easy_price`` / ``notes_phrase`` (lost deals
+    whose notes name a category, the easy-price losses, notes using a word or pair of words:
+    :func:`analytics.metrics.notes.criteria_sql`). An unknown keyword is a ``TypeError``.
     """
     sql, params = filters.where("o")
     parts = [f"({sql})"]
@@ -126,6 +132,11 @@ def _selection(
         part, part_params = _equals_or_blank(f"o.{dimension(dim)}", value)
         parts.append(part)
         params.extend(part_params)
+    notes_part, notes_params = notes.criteria_sql(notes_say=notes_say, easy_price=easy_price,
+                                                  notes_phrase=notes_phrase)
+    if notes_part:
+        parts.append(notes_part)
+        params.extend(notes_params)
     if period is not None:
         start, end = period
         if start > end:

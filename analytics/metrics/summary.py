@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from analytics.filters import Filters
-from analytics.metrics import comebacks, competitors, loss_reasons, price_fit, winrates
+from analytics.metrics import comebacks, competitors, loss_reasons, notes, price_fit, winrates
 
 
 def summary(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, *,
@@ -26,4 +26,5 @@ def summary(cur: duckdb.DuckDBPyConnection, filters: Filters | None = None, *,
         "price_fit": price_fit.class_counts(cur, filters, price_settings or price_fit.PriceFitSettings()),
         "comebacks": comebacks.summary(cur, filters,
                                        comeback_settings or comebacks.ComebackSettings()),
+        "notes": notes.counts(cur, filters),
     }
