@@ -11,6 +11,7 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -88,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--to", dest="end", type=_date, default=None, help="last close date")
         p.add_argument("--filter", action="append", default=[], metavar="DIMENSION=VALUE",
                        help=f"keep deals whose dimension equals VALUE ({', '.join(DIMENSIONS)})")
+        p.add_argument("--currency", default=None, metavar="CODE",
+                       help="the currency of amount figures when the deals mix currencies "
+                            "(default: the most common); counts and rates cover every deal")
         return p
 
     p = with_metric_flags(with_db(sub.add_parser("summary", help="print the headline numbers")))
@@ -152,9 +156,14 @@ def _cmd_imports(con: duckdb.DuckDBPyConnection) -> None:
                         "rejected", ""])
 
 
-def _settings(args: argparse.Namespace) -> tuple[Filters, PriceFitSettings, ComebackSettings]:
-    """The filters and thresholds of the ``summary`` / ``report`` flags."""
-    return (_filters(args),
+def _settings(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection,
+              ) -> tuple[Filters, PriceFitSettings, ComebackSettings]:
+    """The filters (with the currency of amount figures) and thresholds of the ``summary`` /
+    ``report`` flags."""
+    from analytics.metrics.currency import choose_currency
+
+    currency = choose_currency(cur, args.currency)
+    return (replace(_filters(args), currency=currency),
             PriceFitSettings(args.fit_threshold, args.tolerance, args.bracket_factor),
             ComebackSettings(args.horizon_days, args.as_of))
 
@@ -162,7 +171,7 @@ def _settings(args: argparse.Namespace) -> tuple[Filters, PriceFitSettings, Come
 def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     from analytics.metrics.summary import summary
 
-    filters, price_settings, comeback_settings = _settings(args)
+    filters, price_settings, comeback_settings = _settings(args, con.cursor())
     result = summary(con.cursor(), filters, price_settings=price_settings,
                      comeback_settings=comeback_settings)
     if args.json:
@@ -179,6 +188,9 @@ def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> No
     print(f"Deals: {deals['total']} ({deals['won']} won, {deals['lost']} lost, {deals['open']} open)")
     print(f"Win rate: {pct(result['win_rate'])}  excluding no-decision: "
           f"{pct(result['win_rate_excl_no_decision'])}  by amount: {pct(result['amount_win_rate'])}")
+    if filters.currency is not None:
+        print(f"Amounts: {filters.currency} deals only (the deals mix currencies and amounts are never "
+              "added across them; choose another with --currency CODE)")
     print("Loss reasons: " + ", ".join(f"{k} {v}" for k, v in result["loss_reasons"].items() if v))
     pf = result["price_fit"]
     print(f"Price losses: {pf['wrong_customer']} wrong customer, {pf['easy_reason']} easy reason, "
@@ -198,7 +210,7 @@ def _cmd_report(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Non
     from analytics.present.formatting import fmt_size
     from analytics.present.report import render_report, write_report
 
-    filters, price_settings, comeback_settings = _settings(args)
+    filters, price_settings, comeback_settings = _settings(args, con.cursor())
     html = render_report(con.cursor(), filters, price_settings, comeback_settings, generated_at=_now())
     size = write_report(args.out, html)
     print(f"Report written to {args.out.resolve()} ({fmt_size(size)}).")

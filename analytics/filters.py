@@ -69,6 +69,10 @@ class Filters:
     competitor: tuple[str, ...] = ()
     lead_source: tuple[str, ...] = ()
     industry: tuple[str, ...] = ()
+    #: The one currency amount measures add up (None: the amounts as stored, for data in one
+    #: currency; :data:`BLANK_LABEL`: the amounts with no currency stated). Never a row
+    #: filter: counts and count-based rates stay over every deal.
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.start > self.end:
@@ -81,6 +85,8 @@ class Filters:
                 object.__setattr__(self, name, (value,))
             else:
                 object.__setattr__(self, name, tuple(value))
+        if self.currency is not None and not str(self.currency).strip():
+            object.__setattr__(self, "currency", None)
 
     def where(self, alias: str = "") -> tuple[str, list[object]]:
         """The filter as a SQL boolean expression with its bound parameters."""
@@ -107,9 +113,33 @@ class Filters:
             parts.append(tests[0] if len(tests) == 1 else "(" + " OR ".join(tests) + ")")
         return (" AND ".join(parts) or "TRUE"), params
 
+    def source(self, alias: str = "o") -> tuple[str, list[object]]:
+        """The deals relation under ``alias`` for queries that sum amounts, with its parameters.
+
+        With a :attr:`currency`, every deal is still there (counts do not change) but the
+        ``amount`` of a deal in another currency (or none) reads as NULL, so no sum ever adds
+        two currencies; without one it is the table itself.
+
+        >>> Filters().source()
+        ('opportunities o', [])
+        >>> Filters(currency="EUR").source("w")[1]
+        ['EUR']
+        """
+        if not alias.isidentifier():
+            raise InvalidSettingError(f"Bad table alias {alias!r}.")
+        if self.currency is None:
+            return f"opportunities {alias}", []
+        if self.currency == BLANK_LABEL:  # the deals whose export stated no currency
+            test, params = "coalesce(trim(currency), '') = ''", []
+        else:
+            test, params = "currency = ?", [self.currency]
+        return (f"(SELECT * REPLACE (CASE WHEN {test} THEN amount END AS amount)"
+                f" FROM opportunities) {alias}"), params
+
     def with_dates(self, start: date | None, end: date | None) -> Filters:
         """The same filter over another close-date window (e.g. the previous period)."""
         return replace(self, start=start, end=end)
 
     def is_empty(self) -> bool:
-        return all(not getattr(self, f.name) for f in fields(self))
+        """True when no deal is filtered out (the :attr:`currency` choice filters no deal)."""
+        return all(not getattr(self, f.name) for f in fields(self) if f.name != "currency")

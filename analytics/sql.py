@@ -185,6 +185,7 @@ def closed_groups_sql(
     [('SMB', 1, 1, 2, 2, 10.0, 0.0, 1.0)]
     """
     filter_sql, filter_params = filters.where("o")
+    source, source_params = filters.source("o")
     key_select = ", ".join(f"{expr} AS {name}" for name, expr in keys)
     group = ", ".join(str(i + 1) for i in range(len(keys)))
     sql = f"""
@@ -200,10 +201,10 @@ def closed_groups_sql(
                    AS closed_excl_no_decision,
                  {amount_sum(outcome_is("won"))} AS won_amount,
                  {amount_sum(outcome_is("lost"))} AS lost_amount
-          FROM opportunities o
+          FROM {source}
           WHERE {CLOSED} AND ({filter_sql}) AND ({where})
           GROUP BY {group}
         )
         ORDER BY {order_by}
         """
-    return sql, [*key_params, *filter_params, *where_params]
+    return sql, [*key_params, *source_params, *filter_params, *where_params]

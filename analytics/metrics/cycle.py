@@ -88,16 +88,17 @@ def stage_at_loss(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFr
     recorded no stage at loss. E.g. 3 lost in "Proposal", 1 in "Demo" → 0.75 / 0.25.
     """
     filter_sql, params = filters.where("o")
+    source, source_params = filters.source("o")
     return cur.execute(
         f"""
         SELECT o.loss_stage,
                count(*) AS deals,
                {amount_sum()} AS amount,
                count(*) / sum(count(*)) OVER () AS share
-        FROM opportunities o
+        FROM {source}
         WHERE {outcome_is("lost")} AND {has_text("o.loss_stage")} AND {filter_sql}
         GROUP BY o.loss_stage
         ORDER BY deals DESC, o.loss_stage
         """,
-        params,
+        [*source_params, *params],
     ).df()

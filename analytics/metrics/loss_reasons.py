@@ -51,10 +51,11 @@ def _lost_with_category(filters: Filters, also: str = "TRUE") -> tuple[str, list
     each joined to its category row ``c`` of :func:`_categories`; with the parameters."""
     cats, cat_params = _categories()
     filter_sql, params = filters.where("o")
-    sql = f"""FROM opportunities o
+    source, source_params = filters.source("o")  # amounts of the chosen currency only
+    sql = f"""FROM {source}
           JOIN {cats} ON c.category = {_CATEGORY}
           WHERE {_LOST} AND {also} AND ({filter_sql})"""
-    return sql, [*cat_params, *params]
+    return sql, [*source_params, *cat_params, *params]
 
 
 def counts(cur: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, int]:
@@ -171,6 +172,7 @@ def raw_reasons(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFram
     reason (case-insensitively) in ``reason_overrides``. Most deals first.
     """
     filter_sql, params = filters.where("o")
+    source, source_params = filters.source("o")
     return cur.execute(
         f"""
         SELECT g.raw, g.category, g.deals, g.amount,
@@ -181,11 +183,11 @@ def raw_reasons(cur: duckdb.DuckDBPyConnection, filters: Filters) -> pd.DataFram
                  min({_CATEGORY}) AS category,
                  count(*) AS deals,
                  {amount_sum()} AS amount
-          FROM opportunities o
+          FROM {source}
           WHERE {_LOST} AND ({filter_sql})
           GROUP BY 1
         ) AS g
         ORDER BY g.deals DESC, g.raw
         """,
-        params,
+        [*source_params, *params],
     ).df()

@@ -114,6 +114,7 @@ def headline(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Headline:
     win_rate_excl_no_decision 3/6 = 0.5, total 10.
     """
     filter_sql, params = filters.where("o")
+    source, source_params = filters.source("o")  # amounts of ``filters.currency`` only
     is_won, is_lost = outcome_is("won"), outcome_is("lost")
     row = cur.execute(
         f"""
@@ -129,10 +130,10 @@ def headline(cur: duckdb.DuckDBPyConnection, filters: Filters) -> Headline:
                avg({CYCLE_DAYS}) FILTER (WHERE {is_lost}),
                median({CYCLE_DAYS}) FILTER (WHERE {is_won}),
                median({CYCLE_DAYS}) FILTER (WHERE {is_lost})
-        FROM opportunities o
+        FROM {source}
         WHERE {filter_sql}
         """,
-        params,
+        [*source_params, *params],
     ).fetchone()
     assert row is not None  # an aggregate without GROUP BY always returns one row
     total, won, lost, open_, no_decision, won_amount, lost_amount = row[:7]
