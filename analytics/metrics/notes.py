@@ -43,7 +43,7 @@ from analytics.categories import CATEGORIES, RULES
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters
 from analytics.metrics.stats import Rate, rate
-from analytics.sql import has_text, outcome_is, values_table
+from analytics.sql import outcome_is, values_table
 
 #: The categories notes can name, in rule order.
 NOTES_CATEGORIES: tuple[str, ...] = tuple(name for name, _ in RULES)
@@ -88,8 +88,10 @@ def phrase_sql(column: str = "o.loss_notes") -> str:
 
 
 def _with_notes(alias: str = "o") -> str:
-    """A lost deal with notes that hold more than spaces, over alias ``alias``."""
-    return f"{outcome_is('lost', alias)} AND {has_text(f'{alias}.loss_notes')}"
+    """A lost deal whose notes hold more than white space (spaces, tabs, line breaks, no-break
+    spaces), over alias ``alias``."""
+    return (f"{outcome_is('lost', alias)} AND "
+            f"coalesce(regexp_matches({alias}.loss_notes, '[^\\s\\p{{Z}}]'), FALSE)")
 
 
 def with_notes_cte(filters: Filters) -> tuple[str, list[object]]:
