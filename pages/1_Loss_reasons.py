@@ -27,6 +27,8 @@ category = drill.select("Deals lost to", pareto["category"], format_func=fmt.cat
                         placeholder="Click a bar above, or pick a category")
 if category:
     widgets.drill_down(f"Lost to {fmt.category_label(category)}", ctx.filters, category=category)
+shell.page_link("What buyers said", ctx.filters, label="What did the buyers say? Read the loss notes against "
+                                                     "these reasons")
 
 st.divider()
 by = st.segmented_control("Break down by", ["competitor", "segment", "owner", "region", "product"],

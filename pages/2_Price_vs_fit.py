@@ -58,6 +58,8 @@ for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=True):
                     f"{fmt.fmt_count(counts[klass])} deals")
         st.write(meaning)
         st.caption(f"**What to do:** {action}")
+        if klass == "easy_reason":
+            shell.page_link("What buyers said", ctx.filters, label="What the loss notes say")
 
 left, right = st.columns(2, gap="large")
 with left:

@@ -92,7 +92,7 @@ def test_the_layout_exists() -> None:
         assert (ROOT / "analytics" / package / "__init__.py").is_file(), package
     for name in BASE:
         assert (ROOT / "analytics" / f"{name}.py").is_file(), name
-    assert len(PAGES) == 7
+    assert len(PAGES) == 8
 
 
 def test_the_layer_rule_catches_a_violation() -> None:

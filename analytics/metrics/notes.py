@@ -99,14 +99,15 @@ def with_notes_cte(filters: Filters) -> tuple[str, list[object]]:
     ``notes_categories``, ``agrees``, ``easy_price`` and ``k`` (a row number); with its parameters."""
     cats, cat_params = notes_categories_sql()
     filter_sql, params = filters.where("o")
+    source, source_params = filters.source("o")  # amounts of the chosen currency only
     sql = f"""n AS (
           SELECT *, list_contains(notes_categories, stated) AS agrees,
                  stated = 'price' AND len(notes_categories) > 0
                    AND NOT list_contains(notes_categories, 'price') AS easy_price,
                  row_number() OVER (ORDER BY opportunity_id) AS k
           FROM (SELECT o.*, {STATED} AS stated, {cats} AS notes_categories
-                FROM opportunities o WHERE {_with_notes()} AND ({filter_sql})))"""
-    return sql, [*cat_params, *params]
+                FROM {source} WHERE {_with_notes()} AND ({filter_sql})))"""
+    return sql, [*cat_params, *source_params, *params]
 
 
 def per_deal(cur: duckdb.DuckDBPyConnection, filters: Filters, *, easy_price: bool | None = None,

@@ -27,6 +27,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/2_Price_vs_fit.py", "Price vs fit", ":material/sell:"),
     ("pages/3_Comebacks.py", "Comebacks", ":material/autorenew:"),
     ("pages/4_Competitors.py", "Competitors", ":material/sports_score:"),
+    ("pages/7_What_buyers_said.py", "What buyers said", ":material/record_voice_over:"),
     ("pages/5_Deals.py", "Deals", ":material/table_rows:"),
     ("pages/6_Import.py", "Import", ":material/upload_file:"),
 )
