@@ -111,8 +111,10 @@ def test_the_banner_is_only_shown_for_sample_data(app, sample_db: Path) -> None:
 
 def test_overview_kpis_are_the_engines_headline(app, sample_db: Path, open_db) -> None:
     at = app(sample_db)
-    head = winrates.headline(open_db(sample_db), Filters())
-    sym = session.money_symbol()
+    # The sample mixes USD, EUR and amounts with no currency: amounts are in USD, the most common.
+    head = winrates.headline(open_db(sample_db), Filters(currency="USD"))
+    sym = "$"
+    assert "Amounts are USD only" in all_text(at)
     assert metric(at, "Win rate").value == fmt.fmt_pct(head.win_rate.value)
     assert metric(at, "Won deals").value == fmt.fmt_count(head.won)
     assert metric(at, "Lost deals").value == fmt.fmt_count(head.lost)
@@ -123,6 +125,17 @@ def test_overview_kpis_are_the_engines_headline(app, sample_db: Path, open_db) -
     assert metric(at, "Win rate").delta == ""  # no date window: nothing to compare with
     assert f"**{head.total:,} deals** from 3 imports" in all_text(at)
     assert len(at.get("plotly_chart")) == 3
+
+
+def test_overview_amounts_in_the_chosen_currency_counts_over_every_deal(app, sample_db: Path,
+                                                                          open_db) -> None:
+    at = app(sample_db, currency="EUR")
+    eur = winrates.headline(open_db(sample_db), Filters(currency="EUR"))
+    every = winrates.headline(open_db(sample_db), Filters())
+    assert metric(at, "Won amount").value == fmt.fmt_money(eur.won_amount, "€")
+    assert metric(at, "Won deals").value == fmt.fmt_count(every.won)
+    assert eur.won_amount < every.won_amount  # EUR deals only, never EUR + USD
+    assert at.sidebar.selectbox(key="currency").value == "EUR"
 
 
 def test_overview_compares_with_the_previous_period(app, sample_db: Path, open_db) -> None:

@@ -21,3 +21,12 @@ def test_mixed_currencies_get_no_symbol_and_a_note() -> None:
 def test_the_column_format() -> None:
     assert money.money_format("$") == "$%,.0f"
     assert money.money_format("") == "%,.0f"
+
+
+def test_mixed_currencies_with_a_choice_say_which_and_use_its_symbol() -> None:
+    note = money.currency_note(("EUR", "USD", "(none)"), "EUR")
+    assert note is not None and note.startswith("Amounts are EUR only")
+    assert "no currency stated" in note
+    assert money.chosen_symbol(("EUR", "USD"), "EUR") == "€"
+    assert money.chosen_symbol(("EUR", "USD"), "(none)") == ""
+    assert money.chosen_symbol(("USD",), None) == "$"

@@ -32,6 +32,8 @@ def filter_params(filters: Filters) -> dict[str, str | list[str]]:
         values = list(getattr(filters, key))
         if values:
             params[key] = values
+    if filters.currency is not None:
+        params["currency"] = filters.currency
     return params
 
 

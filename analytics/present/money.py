@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from analytics.filters import BLANK_LABEL
+
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 
 
@@ -23,12 +25,32 @@ def money_symbol(codes: Sequence[str]) -> str:
     return ""
 
 
-def currency_note(codes: Sequence[str]) -> str | None:
-    """A warning when the amounts mix currencies, else None."""
-    if len(codes) > 1:
+def currency_note(codes: Sequence[str], chosen: str | None = None) -> str | None:
+    """What amount figures cover when the deals mix currencies (``chosen``: the one shown), else None."""
+    if len(codes) <= 1:
+        return None
+    if chosen is None:
         return (f"Amounts mix currencies ({', '.join(codes)}) and are added up as exported, "
                 "without conversion.")
-    return None
+    return (f"Amounts are {currency_label(chosen)} only: the deals mix currencies "
+            f"({', '.join(currency_label(c) for c in codes)}) and amounts are never added across them. "
+            "Counts and win rates cover every deal.")
+
+
+def currency_label(code: str) -> str:
+    """A currency choice as the sidebar shows it (``(none)``: deals whose export named no currency).
+
+    >>> currency_label("EUR"), currency_label("(none)")
+    ('EUR', 'no currency stated')
+    """
+    return "no currency stated" if code == BLANK_LABEL else code
+
+
+def chosen_symbol(codes: Sequence[str], chosen: str | None) -> str:
+    """The symbol of amount figures: the chosen currency's on mixed data, else :func:`money_symbol`."""
+    if chosen is None:
+        return money_symbol(codes)
+    return "" if chosen == BLANK_LABEL else money_symbol((chosen,))
 
 
 def money_format(symbol: str) -> str:

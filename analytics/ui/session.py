@@ -118,14 +118,24 @@ def currencies() -> tuple[str, ...]:
     return _currencies(db_path())
 
 
+#: Session key of the currency amount figures are in this run (set by the sidebar; None: as stored).
+AMOUNT_CURRENCY = "_amount_currency"
+
+
+def chosen_currency() -> str | None:
+    """The currency of this run's amount figures (``Filters.currency``), None on one-currency data."""
+    return st.session_state.get(AMOUNT_CURRENCY)
+
+
 def money_symbol() -> str:
-    """The symbol amounts are shown with (see :func:`analytics.present.money.money_symbol`)."""
-    return money.money_symbol(currencies())
+    """The symbol amounts are shown with: the chosen currency's on mixed data
+    (see :func:`analytics.present.money.chosen_symbol`)."""
+    return money.chosen_symbol(currencies(), chosen_currency())
 
 
 def currency_note() -> str | None:
-    """A note when the amounts mix currencies, else None."""
-    return money.currency_note(currencies())
+    """What amount figures cover when the deals mix currencies, else None."""
+    return money.currency_note(currencies(), chosen_currency())
 
 
 # --------------------------------------------------------------------------- flash messages

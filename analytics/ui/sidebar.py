@@ -17,10 +17,14 @@ from streamlit.errors import StreamlitAPIException
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters
-from analytics.metrics import deals, winrates
+from analytics.metrics import currency, deals, winrates
 from analytics.present.filter_view import DATE_KEYS, Period, date_range_bounds, period_presets
 from analytics.present.formatting import FILTER_DIMENSIONS, blank_as_text
-from analytics.ui.session import load
+from analytics.present.money import currency_label
+from analytics.ui.session import AMOUNT_CURRENCY, load
+
+#: The widget (and URL parameter) choosing the currency of amount figures on mixed data.
+CURRENCY_KEY = "currency"
 
 #: A filter's value as its widget holds it: a date (or None) for ``from`` / ``to``, a list of
 #: values for a dimension.
@@ -30,7 +34,8 @@ WidgetValues = Mapping[str, Any]
 def as_filters(values: WidgetValues) -> tuple[Filters, str | None]:
     """The :class:`Filters` of the widgets' ``values``, and the error that made it drop the dates
     (a range that ends before it starts), if any."""
-    chosen = {key: tuple(values.get(key) or ()) for key in FILTER_DIMENSIONS}
+    chosen: dict[str, Any] = {key: tuple(values.get(key) or ()) for key in FILTER_DIMENSIONS}
+    chosen[CURRENCY_KEY] = values.get(CURRENCY_KEY) or None
     try:
         return Filters(start=values.get("from"), end=values.get("to"), **chosen), None
     except InvalidSettingError as err:
@@ -52,7 +57,7 @@ class FilterState:
     PRESET = "_period_preset"
     MEMORY = "_filters_memory"
     PAGE = "_filters_page"
-    WIDGET_KEYS: tuple[str, ...] = (*DATE_KEYS, *FILTER_DIMENSIONS)
+    WIDGET_KEYS: tuple[str, ...] = (*DATE_KEYS, *FILTER_DIMENSIONS, CURRENCY_KEY)
 
     def __init__(self, session: MutableMapping[str, Any] | None = None,
                  params: MutableMapping[str, Any] | None = None) -> None:
@@ -88,15 +93,19 @@ class FilterState:
         if memory is None:  # the first page of the session: the address decides
             return
         for key, value in memory.items():
+            if key == CURRENCY_KEY and value is None:
+                continue  # no choice made (data in one currency): the box keeps its default
             self.session[key] = value
             if value:  # and back into the address, so this page's link can be shared as well
                 with contextlib.suppress(StreamlitAPIException):  # still bound here: the widget has it
-                    self.params[key] = value.isoformat() if isinstance(value, date) else list(value)
+                    self.params[key] = (value.isoformat() if isinstance(value, date) else
+                                        value if isinstance(value, str) else list(value))
 
     def remember(self, values: WidgetValues) -> None:
         """Keep this run's widget values for the next page."""
-        self.session[self.MEMORY] = {key: values[key] if key in DATE_KEYS else list(values[key])
-                                     for key in self.WIDGET_KEYS}
+        self.session[self.MEMORY] = {
+            key: values.get(key) if key in DATE_KEYS or key == CURRENCY_KEY else list(values[key])
+            for key in self.WIDGET_KEYS}
 
     def remembered(self) -> Filters:
         """The filters of the last run (no filter before the first one)."""
@@ -128,7 +137,22 @@ def _widgets(state: FilterState, presets: Mapping[str, Period],
     for key, label in FILTER_DIMENSIONS.items():
         values[key] = st.multiselect(label, _dimension_options(key), key=key, bind="query-params",
                                      placeholder="All", format_func=blank_as_text)
+    values[CURRENCY_KEY] = _currency_widget()
     return values
+
+
+def _currency_widget() -> str | None:
+    """The "Amounts in" box when the deals mix currencies (most common first, the default)."""
+    choices = load(currency.amount_currencies)
+    if not choices:
+        return None
+    if st.session_state.get(CURRENCY_KEY) not in (None, *choices):
+        del st.session_state[CURRENCY_KEY]  # e.g. a currency whose deals were removed since
+    return st.selectbox("Amounts in", choices, index=0, key=CURRENCY_KEY, bind="query-params",
+                        format_func=currency_label,
+                        help="The deals mix currencies, and amounts are never added across them: "
+                             "every amount figure is for this currency only. Counts and win "
+                             "rates cover every deal.")
 
 
 def sidebar_filters(page: str | None = None) -> Filters:
@@ -144,9 +168,11 @@ def sidebar_filters(page: str | None = None) -> Filters:
         st.markdown("**Filters**")
         values = _widgets(state, period_presets(low, high), date_range_bounds(low, high))
         state.remember(values)
-        st.button("Reset filters", on_click=state.reset, disabled=not any(values.values()),
+        st.button("Reset filters", on_click=state.reset,
+                  disabled=not any(v for k, v in values.items() if k != CURRENCY_KEY),
                   icon=":material/filter_alt_off:", key="reset_filters", width="stretch")
         filters, problem = as_filters(values)
+        st.session_state[AMOUNT_CURRENCY] = filters.currency
         if problem:
             st.error(problem)
         st.caption("Filters live in the page address: copy it to share this exact view.")
