@@ -212,6 +212,23 @@ def test_text_from_the_data_is_always_escaped() -> None:
     assert_same_numbers(html, expected)
 
 
+def test_the_notes_section_when_the_lost_deals_have_notes() -> None:
+    html, expected = report(hand_store().cursor())  # no notes: no section, the numbers in the scope
+    assert "<h2>What buyers said</h2>" not in html and "Closed Lost Notes" in html
+    assert_same_numbers(html, expected)
+    rows = hand_rows()
+    rows[1]["loss_notes"] = f"Went dark after {XSS}"  # price picked, the notes say no decision
+    rows[3]["loss_notes"] = "=cmd| too expensive"  # price picked, the notes say price
+    con = new_store()
+    insert_deals(con, rows)
+    html, expected = report(con.cursor())
+    assert expected["notes"] == {"with_notes": 2, "agree": 1, "agreement_rate": 0.5, "easy_price": 1,
+                                 "unclear": 0}
+    assert_same_numbers(html, expected)
+    assert "<h2>What buyers said</h2>" in html and 'id="chart-notes-matrix"' in html
+    assert "Went dark after &lt;script&gt;alert(1)&lt;/script&gt;" in html and XSS not in html
+
+
 def test_an_empty_database_reports_no_data() -> None:
     html, expected = report(new_store().cursor())
     assert "There is no data to report" in html

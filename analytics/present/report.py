@@ -39,12 +39,12 @@ from plotly.offline import get_plotlyjs
 from analytics.categories import CATEGORIES
 from analytics.errors import DebriefError
 from analytics.filters import DIMENSIONS, Filters
-from analytics.metrics import comebacks, competitors, deals, loss_reasons, price_fit
+from analytics.metrics import comebacks, competitors, deals, loss_reasons, notes, price_fit
 from analytics.metrics.comebacks import ComebackSettings
 from analytics.metrics.price_fit import PriceFitSettings
 from analytics.metrics.summary import summary
 from analytics.metrics.winrates import headline
-from analytics.present import charts
+from analytics.present import charts, notes_charts
 from analytics.present import formatting as fmt
 from analytics.present.money import currency_note, money_symbol
 from analytics.present.price_fit_text import evidence_summary, evidence_warning, explain
@@ -55,6 +55,7 @@ SECTIONS: dict[str, str] = {
     "headline": "Headline",
     "reasons": "Why we lose",
     "price_fit": "Price vs fit",
+    "notes": "What buyers said",
     "comebacks": "Comebacks",
     "competitors": "Competitors",
 }
@@ -62,6 +63,8 @@ SECTIONS: dict[str, str] = {
 RETURNED_ROWS = 15
 #: The most raw loss reasons listed (most deals first).
 RAW_REASONS = 8
+#: The most easy-price losses listed with their notes (latest first); the rest are counted.
+EASY_PRICE_ROWS = 10
 #: The most competitors on the head-to-head chart (the table lists them all).
 CHART_COMPETITORS = 12
 TEMPLATE = "report.html.j2"
@@ -186,6 +189,23 @@ def _price_fit(cur: duckdb.DuckDBPyConnection, filters: Filters, s: dict[str, An
     }
 
 
+def _notes(cur: duckdb.DuckDBPyConnection, filters: Filters, s: dict[str, Any]) -> dict[str, Any]:
+    """What buyers said (§10): the numbers always (they are §9's), the rest when notes exist."""
+    nums = {key: _num(s, ("notes", key), fmt.fmt_pct if key == "agreement_rate" else fmt.fmt_count)
+            for key in s["notes"]}
+    out: dict[str, Any] = {"nums": nums, "has_notes": s["notes"]["with_notes"] > 0}
+    if not out["has_notes"]:
+        return out
+    agreement = notes.headline(cur, filters).agreement
+    out["interval"] = f"{fmt.fmt_pct(agreement.low, 0)}–{fmt.fmt_pct(agreement.high, 0)}"
+    out["chart"] = _chart(notes_charts.matrix_figure(notes.matrix(cur, filters)), "notes-matrix")
+    easy = notes_charts.notes_frame(notes.per_deal(cur, filters, easy_price=True, limit=EASY_PRICE_ROWS))
+    out["easy"] = [{"account": fmt.DASH if fmt.is_missing(r.account_name) else str(r.account_name),
+                    "lost_on": fmt.fmt_date(r.close_date), "raw": r.loss_reason_raw or "(blank)",
+                    "says": r.notes_say, "notes": r.loss_notes} for r in easy.itertuples(index=False)]
+    return out
+
+
 def _comebacks(cur: duckdb.DuckDBPyConnection, filters: Filters, s: dict[str, Any],
                settings: ComebackSettings, symbol: str) -> dict[str, Any]:
     cb = s["comebacks"]
@@ -264,7 +284,7 @@ def render_report(cur: duckdb.DuckDBPyConnection, filters: Filters, price_settin
         "close_from": fmt.fmt_date(first), "close_to": fmt.fmt_date(last),
         "currency_note": currency_note(codes),
         "has_data": s["deals"]["total"] > 0, "has_closed": closed > 0,
-        "plotlyjs": None,
+        "plotlyjs": None, "notes": None,
     }
     if closed:
         context["headline"] = {
@@ -276,6 +296,7 @@ def render_report(cur: duckdb.DuckDBPyConnection, filters: Filters, price_settin
         }
         context["reasons"] = _reasons(cur, filters, s, symbol)
         context["price_fit"] = _price_fit(cur, filters, s, price_settings)
+        context["notes"] = _notes(cur, filters, s)
         context["comebacks"] = _comebacks(cur, filters, s, comeback_settings, symbol)
         context["competitors"] = _competitors(cur, filters, s, symbol)
         context["plotlyjs"] = Markup(get_plotlyjs())  # the bundled library: no data, no "</script"
