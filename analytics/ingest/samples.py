@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.ingest.history import UndoResult, undo
 from analytics.ingest.importer import ImportResult, import_files
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
@@ -39,3 +40,35 @@ def showing_sample_only(cur: duckdb.DuckDBPyConnection) -> bool:
     names = [r[0] for r in cur.execute(
         "SELECT file_name FROM imports WHERE undone_at IS NULL").fetchall()]
     return bool(names) and all(name in SAMPLE_FILES for name in names)
+
+
+def sample_import_ids(cur: duckdb.DuckDBPyConnection) -> list[int]:
+    """The live imports of the sample files, newest first (the order they can be undone in)."""
+    marks = ", ".join("?" for _ in SAMPLE_FILES)
+    rows = cur.execute(
+        f"SELECT import_id FROM imports WHERE undone_at IS NULL AND file_name IN ({marks}) "
+        "ORDER BY import_id DESC", list(SAMPLE_FILES)).fetchall()
+    return [int(import_id) for (import_id,) in rows]
+
+
+def sample_beside_own(cur: duckdb.DuckDBPyConnection) -> bool:
+    """True while sample imports are live beside at least one import of the user's own files."""
+    names = [r[0] for r in cur.execute(
+        "SELECT file_name FROM imports WHERE undone_at IS NULL").fetchall()]
+    return any(name in SAMPLE_FILES for name in names) and any(
+        name not in SAMPLE_FILES for name in names)
+
+
+def remove_sample(con: duckdb.DuckDBPyConnection, *, now: datetime) -> list[UndoResult]:
+    """Undo every live sample import, newest first (each one transaction, as ``history.undo``).
+
+    Reversible: :func:`restore_sample` imports the sample files again. Stops with the
+    :class:`~analytics.errors.UndoError` of ``history.undo`` if a later import of the user's
+    updated sample rows (the same deal IDs) — that import has to be undone first.
+    """
+    return [undo(con, import_id, now=now) for import_id in sample_import_ids(con.cursor())]
+
+
+def restore_sample(con: duckdb.DuckDBPyConnection, *, now: datetime) -> list[ImportResult]:
+    """Import the sample files again (the way back from :func:`remove_sample`)."""
+    return import_files(con, sample_paths(), now=now)
