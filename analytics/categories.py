@@ -21,7 +21,7 @@ from datetime import datetime
 import duckdb
 
 from analytics.errors import InvalidSettingError
-from analytics.store import transaction
+from analytics.lake import write
 
 #: The keyword rules, in the order they are tested.
 RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -128,7 +128,7 @@ def set_overrides(cur: duckdb.DuckDBPyConnection, changes: Mapping[str, str | No
     touched = "lower(trim(coalesce(loss_reason_raw, ''))) IN (SELECT unnest(?::VARCHAR[]))"
     lost_categories = ("SELECT opportunity_id, loss_reason FROM opportunities "
                        f"WHERE outcome = 'lost' AND {touched}")
-    with transaction(cur):
+    def body(cur: duckdb.DuckDBPyConnection) -> int:
         before = dict(cur.execute(lost_categories, [list(keys)]).fetchall())
         cur.execute("DELETE FROM reason_overrides WHERE raw_key IN (SELECT unnest(?::VARCHAR[]))",
                     [list(keys)])
@@ -137,7 +137,9 @@ def set_overrides(cur: duckdb.DuckDBPyConnection, changes: Mapping[str, str | No
             cur.executemany("INSERT INTO reason_overrides VALUES (?, ?, ?)", rows)
         recategorise(cur, touched, [list(keys)])
         after = dict(cur.execute(lost_categories, [list(keys)]).fetchall())
-    return sum(1 for k, v in after.items() if before.get(k) != v)
+        return sum(1 for k, v in after.items() if before.get(k) != v)
+
+    return write(cur, body)  # one transaction, re-run whole if a concurrent write wins
 
 
 def list_reasons(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, bool]]:

@@ -18,6 +18,7 @@ import pytest
 
 from analytics import store
 from analytics.ingest import importer
+from tests.postgres import extension_dir, postgres, store_target  # noqa: F401 (fixtures: DuckLake tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The public data sets laid out beside the checkout (``../shared/datasets``); a user's clone has none.

@@ -12,8 +12,9 @@ import pandas as pd
 
 from analytics.categories import recategorise
 from analytics.errors import UndoError
+from analytics.lake import write
 from analytics.safecsv import formula_safe
-from analytics.store import OPPORTUNITY_COLUMN_NAMES, transaction
+from analytics.store import OPPORTUNITY_COLUMN_NAMES
 
 _REJECTS_SQL = "SELECT line, reason, raw FROM rejected_rows WHERE import_id = ? ORDER BY line"
 
@@ -55,7 +56,14 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, now: datetime) -> Un
     An import whose rows were since replaced by a later import cannot be undone
     before that later one (undo them newest first).
     """
-    cur = con.cursor()
+    def body(cur: duckdb.DuckDBPyConnection) -> UndoResult:
+        _check_undoable(cur, import_id)
+        return _undo_rows(cur, import_id, now)
+
+    return write(con.cursor(), body)  # checks and changes in one transaction, re-run on conflict
+
+
+def _check_undoable(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
     found = cur.execute("SELECT undone_at FROM imports WHERE import_id = ?", [import_id]).fetchone()
     if found is None:
         raise UndoError(f"There is no import #{import_id}; list them with "
@@ -68,18 +76,23 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, now: datetime) -> Un
     if later is not None:
         raise UndoError(f"Import #{import_id} was since updated by import #{later}; "
                         f"undo import #{later} first.")
+
+
+def _undo_rows(cur: duckdb.DuckDBPyConnection, import_id: int, now: datetime) -> UndoResult:
+    """Delete the import's rows and put back the versions it replaced (by import id, never by
+    time travel: ``DELETE`` + ``INSERT ... AT (VERSION => n)`` in one DuckLake transaction
+    leaves 0 rows)."""
     cols = ", ".join(OPPORTUNITY_COLUMN_NAMES)
-    with transaction(cur):
-        removed = cur.execute("SELECT count(*) FROM opportunities WHERE import_id = ?",
-                              [import_id]).fetchone()[0]
-        cur.execute("DELETE FROM opportunities WHERE import_id = ?", [import_id])
-        restored = cur.execute("SELECT count(*) FROM replaced_rows WHERE replaced_by = ?",
-                               [import_id]).fetchone()[0]
-        cur.execute(f"INSERT INTO opportunities ({cols}) SELECT {cols} FROM replaced_rows "
-                    "WHERE replaced_by = ?", [import_id])
-        # Overrides may have changed since these rows were replaced.
-        recategorise(cur, "opportunity_id IN (SELECT opportunity_id FROM replaced_rows "
-                          "WHERE replaced_by = ?)", [import_id])
-        cur.execute("DELETE FROM replaced_rows WHERE replaced_by = ?", [import_id])
-        cur.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?", [now, import_id])
+    removed = cur.execute("SELECT count(*) FROM opportunities WHERE import_id = ?",
+                          [import_id]).fetchone()[0]
+    cur.execute("DELETE FROM opportunities WHERE import_id = ?", [import_id])
+    restored = cur.execute("SELECT count(*) FROM replaced_rows WHERE replaced_by = ?",
+                           [import_id]).fetchone()[0]
+    cur.execute(f"INSERT INTO opportunities ({cols}) SELECT {cols} FROM replaced_rows "
+                "WHERE replaced_by = ?", [import_id])
+    # Overrides may have changed since these rows were replaced.
+    recategorise(cur, "opportunity_id IN (SELECT opportunity_id FROM replaced_rows "
+                      "WHERE replaced_by = ?)", [import_id])
+    cur.execute("DELETE FROM replaced_rows WHERE replaced_by = ?", [import_id])
+    cur.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?", [now, import_id])
     return UndoResult(import_id, removed, restored)
