@@ -19,7 +19,7 @@ from typing import NoReturn
 import duckdb
 import pandas as pd
 
-from analytics import categories
+from analytics import categories, lake
 from analytics.errors import DebriefError, InvalidSettingError
 from analytics.filters import DIMENSIONS, Filters
 from analytics.ingest import history, importer, normalise
@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("raw", metavar="RAW_TEXT")
     s.add_argument("category", metavar="CATEGORY",
                    help=f"one of {', '.join(categories.CATEGORIES)}, or 'rules' to drop the override")
+    with_db(sub.add_parser("maintain", help="compact the store (DuckLake: merge files, expire "
+                                            "snapshots older than 7 days; a file: CHECKPOINT)"))
     return parser
 
 
@@ -261,6 +263,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             _cmd_report(con, args)
         elif args.command == "reasons":
             _cmd_reasons(con, args)
+        elif args.command == "maintain":
+            print("\n".join(lake.maintain(con, now=_now())))
     except DebriefError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -196,9 +196,14 @@ def connect(path: str | os.PathLike[str] | None = None, *,
             read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the Debrief database and bring its schema up to date.
 
-    ``path`` defaults to :func:`default_db_path`; ``":memory:"`` gives a throw-away store.
+    ``path`` defaults to :func:`default_db_path`; ``":memory:"`` gives a throw-away store;
+    ``ducklake:postgres:...`` a DuckLake catalog (:mod:`analytics.lake`).
     """
     target = default_db_path() if path is None else path
+    if str(target).startswith("ducklake:"):
+        from analytics import lake
+
+        return lake.connect(str(target))
     if str(target) != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(target), read_only=read_only)
