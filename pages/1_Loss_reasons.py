@@ -53,7 +53,7 @@ table = tables.reasons_editor_frame(raw)
 with st.form("reasons_form", border=False):
     edited = st.data_editor(
         table, key="reasons_editor", hide_index=True, width="stretch", height=420,
-        disabled=["raw", "deals", "amount", "overridden"], num_rows="fixed",
+        disabled=["raw", "deals", "amount", "overridden"] if ctx.access.can_write else True, num_rows="fixed",
         column_order=["raw", "category", "deals", "amount", "overridden"],
         column_config={
             "raw": st.column_config.TextColumn("Reason (as written)", width="large"),
@@ -64,7 +64,9 @@ with st.form("reasons_form", border=False):
             "overridden": st.column_config.CheckboxColumn("Changed by you"),
         },
     )
-    saved = st.form_submit_button("Save categories", type="primary", icon=":material/save:")
+    saved = st.form_submit_button("Save categories", type="primary", icon=":material/save:",
+                                  disabled=not ctx.access.can_write,
+                                  help=None if ctx.access.can_write else "Only an admin can change them.")
 if saved:
     try:
         reasons, moved = importing.save_category_edits(raw["raw"], table["category"], edited["category"])

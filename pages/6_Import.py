@@ -9,7 +9,7 @@ from analytics.present import formatting as fmt
 from analytics.present import import_tables, tables
 from analytics.ui import importing, session, shell, widgets
 
-ctx = shell.setup_page("Import", needs_deals=False,
+ctx = shell.setup_page("Import", needs_deals=False, admin_only="import or undo exports",
                        intro="Upload Salesforce, HubSpot or Pipedrive exports. Nothing is written until "
                              "you press Import, and every import can be undone.")
 

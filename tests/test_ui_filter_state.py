@@ -1,5 +1,6 @@
-"""analytics.ui.sidebar.FilterState on plain dictionaries: reset, quick periods, the carry-over of
-filters to the next page, and the filters remembered from the last run."""
+"""analytics.ui.sidebar.FilterState on plain dictionaries: reset, quick periods, the address deciding
+the filters (and the page's controls) when it changed from outside, and the filters remembered from
+the last run."""
 
 from __future__ import annotations
 
@@ -26,29 +27,32 @@ def test_a_quick_period_sets_the_dates_and_empties_the_box() -> None:
     assert session == {FilterState.PRESET: None, "from": date(2024, 1, 1), "to": date(2024, 12, 31)}
 
 
-def test_the_first_page_of_a_session_keeps_the_address() -> None:
-    session: dict = {}
-    params: dict = {}
-    FilterState(session, params).carry_over("Overview")
-    assert session == {FilterState.PAGE: "Overview"} and params == {}
+OPTIONS = {"segment": ["SMB", "Enterprise"], "region": ["EMEA"], "owner": [], "product": [],
+           "competitor": ["Tableau"]}
+BOUNDS = (date(2023, 1, 1), date(2025, 12, 31))
 
 
-def test_the_next_page_gets_the_last_values_back_in_its_widgets_and_address() -> None:
+def test_a_new_address_decides_the_filters_and_the_pages_controls() -> None:
+    session: dict = {"segment": ["SMB"], "pf_fit": 80}
+    params = {"segment": ["Enterprise", "Nobody"], "from": "2024-01-01", "to": "2031-01-01",
+              "pf_tolerance": "20"}
+    assert FilterState(session, params).follow_address("Price vs fit", OPTIONS, BOUNDS)
+    assert session["segment"] == ["Enterprise"]  # an unknown value is dropped
+    assert session["from"] == date(2024, 1, 1) and session["to"] is None  # outside the data's years
+    assert session["pf_tolerance"] == 20 and "pf_fit" not in session  # absent: back to its default
+
+
+def test_the_address_this_session_wrote_leaves_the_widgets_alone() -> None:
     session: dict = {}
     params: dict = {}
     state = FilterState(session, params)
-    state.carry_over("Overview")
-    state.remember(WIDGETS)
-    state.carry_over("Deals")
-    assert session[FilterState.PAGE] == "Deals"
-    assert {key: session[key] for key in WIDGETS} == WIDGETS
-    assert params == {"from": "2025-01-01", "segment": ["SMB"], "competitor": ["Tableau"]}
-
-
-def test_a_rerun_of_the_same_page_changes_nothing() -> None:
-    session = {FilterState.PAGE: "Deals", FilterState.MEMORY: {"segment": ["SMB"]}, "segment": []}
-    FilterState(session, {}).carry_over("Deals")
-    assert session["segment"] == []  # the user's change on this page stands
+    state.write_address("Deals", {"segment": ["SMB"], "from": "2025-01-01"})
+    assert params == {"segment": ["SMB"], "from": "2025-01-01"}
+    session["segment"] = ["SMB", "Enterprise"]  # the user adds a value on the same page
+    assert not state.follow_address("Deals", OPTIONS, BOUNDS)
+    assert session["segment"] == ["SMB", "Enterprise"]
+    assert state.follow_address("Overview", OPTIONS, BOUNDS)  # the same address on another page
+    assert session["segment"] == ["SMB"]
 
 
 def test_remembered_filters() -> None:

@@ -1,6 +1,8 @@
 """The writes a page asks for: the import wizard (read, commit, undo) and the category editor.
 
-Each write clears the caches, so every page shows the numbers after it.
+Each write first checks the session's role on the server (:func:`analytics.ui.auth.require_admin`:
+a viewer gets :class:`~analytics.present.access.NotAllowedError` and nothing is written), and
+clears the caches after it, so every page shows the numbers after it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from analytics import categories
 from analytics.errors import DebriefError
 from analytics.ingest import history, importer, normalise
 from analytics.present.tables import category_changes, safe_csv
+from analytics.ui.auth import require_admin
 from analytics.ui.session import clear_caches, cursor, get_connection, now
 
 
@@ -52,7 +55,8 @@ def prepare_cached(upload: Any, source: str = "auto", mapping: Mapping[str, str]
 
 
 def commit_prepared(prepared: normalise.Prepared) -> importer.ImportResult:
-    """Write a prepared file (one transaction) and clear the caches."""
+    """Write a prepared file (one transaction) and clear the caches (admins only)."""
+    require_admin("import files")
     try:
         return importer.commit(get_connection(), prepared, now=now())
     finally:
@@ -80,7 +84,8 @@ def run_imports(ready: Sequence[normalise.Prepared]) -> list[importer.ImportResu
 
 
 def undo_import(import_id: int) -> history.UndoResult:
-    """Undo an import (raises :class:`UndoError` with the reason) and clear the caches."""
+    """Undo an import (raises :class:`UndoError` with the reason) and clear the caches (admins only)."""
+    require_admin("undo an import")
     try:
         return history.undo(get_connection(), import_id, now=now())
     finally:
@@ -98,6 +103,7 @@ def save_category_edits(raws: Sequence[str], before: Sequence[str], after: Seque
 
     Returns (reasons changed, lost deals whose category changed).
     """
+    require_admin("change a reason's category")
     changes = category_changes(raws, before, after)
     if not changes:
         return 0, 0

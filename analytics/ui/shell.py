@@ -12,9 +12,10 @@ import streamlit as st
 from analytics.errors import DebriefError, SchemaVersionError
 from analytics.filters import Filters
 from analytics.metrics import deals, winrates
+from analytics.present.access import Access
 from analytics.present.filter_view import describe_filters, filter_params
 from analytics.present.notices import connection_problem
-from analytics.ui import session
+from analytics.ui import auth, session, share
 from analytics.ui.sidebar import FilterState, reset_filters, sidebar_filters
 
 APP_NAME = "Debrief"
@@ -34,6 +35,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 PAGE_SCRIPT = {label: script for script, label, _ in PAGES}
 PAGE_ICON = {label: icon for _, label, icon in PAGES}
 _SCRIPT_LABEL = {script: label for script, label, _ in PAGES}
+#: Pages that write (admins only when sign-in is configured).
+WRITE_PAGES = frozenset({"Import"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class PageContext:
     filters: Filters
     total_deals: int  # in the whole database
     matching: winrates.Headline  # over the filters
+    access: Access = auth.LOCAL_ACCESS  # who is looking, and what they may do
 
     @property
     def symbol(self) -> str:
@@ -63,18 +67,21 @@ def page_link(page: str, filters: Filters, *, label: str | None = None, icon: st
                                 query_params=filter_params(filters) or None)
 
 
-def _sidebar_nav(container: Any, current: str, filters: Filters) -> None:
+def _sidebar_nav(container: Any, current: str, filters: Filters, who: Access = auth.LOCAL_ACCESS) -> None:
     with container:
         st.markdown(f"## :material/insights: {APP_NAME}")
         st.caption(TAGLINE)
+        auth.user_panel(who)
         for _script, label, icon in PAGES:
+            if label in WRITE_PAGES and not who.can_write:
+                continue  # a viewer's menu has no Import (its address says so and stops)
             page_link(label, filters, icon=icon, disabled=label == current)
         st.divider()
 
 
-def _unavailable(nav: Any, title: str, err: Exception) -> NoReturn:
+def _unavailable(nav: Any, title: str, err: Exception, who: Access) -> NoReturn:
     """Explain a database that cannot be opened (or is from a newer Debrief) and stop the run."""
-    _sidebar_nav(nav, title, FilterState().remembered())
+    _sidebar_nav(nav, title, FilterState().remembered(), who)
     st.title(title)
     st.error(connection_problem(err, session.db_path()), icon=":material/database:")
     if isinstance(err, SchemaVersionError):
@@ -84,7 +91,12 @@ def _unavailable(nav: Any, title: str, err: Exception) -> NoReturn:
 
 def _header(title: str, intro: str | None, filters: Filters | None) -> None:
     """The page title and its caption: the intro and, for a page about deals, the filters."""
-    st.title(f"{PAGE_ICON.get(title, '')} {title}".strip())
+    if filters is None:
+        st.title(f"{PAGE_ICON.get(title, '')} {title}".strip())
+    else:  # a page about deals: its view can be shared
+        left, right = st.columns([5, 1], vertical_alignment="bottom")
+        left.title(f"{PAGE_ICON.get(title, '')} {title}".strip())
+        share.share_view(PAGE_SCRIPT.get(title, "app.py"), container=right)
     lines = [intro] if intro else []
     if filters is not None:
         lines.append(f":material/filter_alt: {describe_filters(filters)}")
@@ -92,29 +104,35 @@ def _header(title: str, intro: str | None, filters: Filters | None) -> None:
         st.caption("  \n".join(lines))
 
 
-def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True) -> PageContext:
-    """Configure the page, draw the sidebar (navigation + filters) and the header.
+def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True,
+               admin_only: str | None = None) -> PageContext:
+    """Configure the page, check who is signed in, draw the sidebar (navigation + filters) and the header.
 
-    Stops the run with a friendly message when the database cannot be opened,
-    and — when ``needs_deals`` — when it holds no deal yet.
+    Stops the run with a sign-in button (or "ask an admin for access") when sign-in is configured
+    and this session may not see the data; with a clear message for a non-admin when
+    ``admin_only`` (what the page does, e.g. "import or undo exports") is given; when the database
+    cannot be opened; and — when ``needs_deals`` — when it holds no deal yet.
     """
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=":material/insights:",
                        layout="wide", initial_sidebar_state="expanded")
+    who = auth.gate(APP_NAME)
     nav = st.sidebar.container()
     try:
         cur = session.cursor()
         total = session.load(deals.count_deals, Filters())
     except (DebriefError, duckdb.Error) as err:
-        _unavailable(nav, title, err)
+        _unavailable(nav, title, err, who)
     filters = sidebar_filters(title)
-    _sidebar_nav(nav, title, filters)
+    _sidebar_nav(nav, title, filters, who)
     _header(title, intro, filters if needs_deals else None)
-    sample_banner(filters, link=title != "Import")
+    if admin_only:
+        auth.admin_page(who, admin_only)
+    sample_banner(filters, link=title not in WRITE_PAGES and who.can_write)
     session.show_flash()
     if needs_deals and total == 0:
         empty_database(filters)
         st.stop()
-    return PageContext(cur, filters, total, session.load(winrates.headline, filters))
+    return PageContext(cur, filters, total, session.load(winrates.headline, filters), who)
 
 
 def empty_database(filters: Filters) -> None:

@@ -7,20 +7,19 @@ gives the SQL) and to :func:`analytics.ui.shell.page_link` (which puts it back i
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from datetime import date
 from typing import Any
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters
 from analytics.metrics import currency, deals, winrates
-from analytics.present.filter_view import DATE_KEYS, Period, date_range_bounds, period_presets
+from analytics.present.filter_view import DATE_KEYS, Period, date_range_bounds, filter_params, period_presets
 from analytics.present.formatting import FILTER_DIMENSIONS, blank_as_text
 from analytics.present.money import currency_label
+from analytics.present.share import CONTROLS, control_params, decode_control, normalised
 from analytics.ui.session import AMOUNT_CURRENCY, load
 
 #: The widget (and URL parameter) choosing the currency of amount figures on mixed data.
@@ -29,6 +28,13 @@ CURRENCY_KEY = "currency"
 #: A filter's value as its widget holds it: a date (or None) for ``from`` / ``to``, a list of
 #: values for a dimension.
 WidgetValues = Mapping[str, Any]
+
+
+def _iso_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def as_filters(values: WidgetValues) -> tuple[Filters, str | None]:
@@ -45,10 +51,15 @@ def as_filters(values: WidgetValues) -> tuple[Filters, str | None]:
 class FilterState:
     """Every session-state and address key of the sidebar filters, and their rules between runs.
 
-    - ``from``, ``to`` and one key per dimension: the widgets (bound to the page address);
+    - ``from``, ``to`` and one key per dimension: the widgets (kept in the page address);
     - :attr:`PRESET`: the Quick period box, emptied once applied;
-    - :attr:`MEMORY`: the values of the last run, carried over to the next page;
-    - :attr:`PAGE`: the page those values were last drawn on.
+    - :attr:`MEMORY`: the values of the last run (what a page that cannot open shows in its links);
+    - :attr:`LAST`: the page and address this session wrote last (see :meth:`follow_address`).
+
+    The widgets are not bound to the address by Streamlit (``bind="query-params"``): a bound
+    parameter belongs to the page that binds it and is dropped, then written back, on every move,
+    which left three extra browser-history entries per move whose addresses did not match the
+    numbers. Here the address is read when it changed from outside and written once per run.
 
     ``session`` and ``params`` default to Streamlit's session state and query parameters;
     tests pass dictionaries.
@@ -56,7 +67,7 @@ class FilterState:
 
     PRESET = "_period_preset"
     MEMORY = "_filters_memory"
-    PAGE = "_filters_page"
+    LAST = "_address_written"
     WIDGET_KEYS: tuple[str, ...] = (*DATE_KEYS, *FILTER_DIMENSIONS, CURRENCY_KEY)
 
     def __init__(self, session: MutableMapping[str, Any] | None = None,
@@ -78,28 +89,55 @@ class FilterState:
             self.session["from"], self.session["to"] = presets[choice]
         self.session[self.PRESET] = None
 
-    def carry_over(self, page: str | None) -> None:
-        """On the first run of a page in this session, restore the filters set on the previous page.
+    def address(self) -> dict[str, tuple[str, ...]]:
+        """The page address's query parameters, each as a tuple of strings."""
+        getter = getattr(self.params, "get_all", None)
+        return normalised({key: getter(key) if getter else self.params[key] for key in self.params})
 
-        A bound query parameter belongs to the page whose widget binds it, so Streamlit drops it
-        from the address when the user moves to another page. The last values are remembered in
-        the session and written back to the widgets' keys (the way to set a bound widget) and to
-        the address, before this page's widgets bind them.
+    def follow_address(self, page: str, options: Mapping[str, Sequence[str]],
+                       bounds: tuple[date | None, date | None]) -> bool:
+        """When the address is not the one this session last wrote for ``page`` — a pasted link, the
+        first run, a move to another page, the browser's Back or Forward — the address decides:
+        its filters and ``page``'s controls go into the widgets' keys (a value a widget cannot take
+        is dropped). Returns whether it did.
+
+        Otherwise the widgets decide (the user just changed one) and :meth:`write_address` follows.
         """
-        memory = self.session.get(self.MEMORY)
-        if page is None or self.session.get(self.PAGE) == page:
-            return
-        self.session[self.PAGE] = page
-        if memory is None:  # the first page of the session: the address decides
-            return
-        for key, value in memory.items():
-            if key == CURRENCY_KEY and value is None:
-                continue  # no choice made (data in one currency): the box keeps its default
-            self.session[key] = value
-            if value:  # and back into the address, so this page's link can be shared as well
-                with contextlib.suppress(StreamlitAPIException):  # still bound here: the widget has it
-                    self.params[key] = (value.isoformat() if isinstance(value, date) else
-                                        value if isinstance(value, str) else list(value))
+        address = self.address()
+        if self.session.get(self.LAST) == (page, address):
+            return False
+        for key in DATE_KEYS:
+            day = _iso_day(address.get(key, ("",))[-1])
+            low, high = bounds
+            inside = day is not None and (low is None or day >= low) and (high is None or day <= high)
+            self.session[key] = day if inside else None
+        for key in FILTER_DIMENSIONS:
+            allowed = set(options.get(key, ()))
+            self.session[key] = [value for value in dict.fromkeys(address.get(key, ())) if value in allowed]
+        if CURRENCY_KEY in address:  # the currency box drops one the data does not hold
+            self.session[CURRENCY_KEY] = address[CURRENCY_KEY][-1]
+        else:
+            self.session.pop(CURRENCY_KEY, None)
+        for key in CONTROLS.get(page, {}):
+            value = decode_control(key, address[key][-1]) if key in address else None
+            if value is None:
+                self.session.pop(key, None)  # the widget starts at its default
+            else:
+                self.session[key] = value
+        return True
+
+    def write_address(self, page: str, params: Mapping[str, Any]) -> None:
+        """Make the address ``params`` with one write (one browser-history entry), and only when it
+        differs, so a move between pages, a reload or Back adds nothing."""
+        wanted = normalised(params)
+        if self.address() != wanted:
+            setter = getattr(self.params, "from_dict", None)
+            if setter is not None:
+                setter(params)
+            else:
+                self.params.clear()
+                self.params.update(params)
+        self.session[self.LAST] = (page, wanted)
 
     def remember(self, values: WidgetValues) -> None:
         """Keep this run's widget values for the next page."""
@@ -120,8 +158,8 @@ def _dimension_options(key: str) -> list[str]:
     return options
 
 
-def _widgets(state: FilterState, presets: Mapping[str, Period],
-             bounds: tuple[date | None, date | None]) -> dict[str, Any]:
+def _widgets(state: FilterState, presets: Mapping[str, Period], bounds: tuple[date | None, date | None],
+             options: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """Draw the Quick period box, the two dates and the dimension boxes; returns their values."""
     st.selectbox("Quick period", list(presets), index=None, key=state.PRESET,
                  placeholder="Pick a period…", on_change=state.apply_preset, args=(presets,),
@@ -129,14 +167,14 @@ def _widgets(state: FilterState, presets: Mapping[str, Period],
     min_day, max_day = bounds
     values: dict[str, Any] = {
         "from": st.date_input("From", value=None, min_value=min_day, max_value=max_day, key="from",
-                              bind="query-params", format="YYYY-MM-DD",
+                              format="YYYY-MM-DD",
                               help="First close date (inclusive). Open deals have none."),
         "to": st.date_input("To", value=None, min_value=min_day, max_value=max_day, key="to",
-                            bind="query-params", format="YYYY-MM-DD", help="Last close date (inclusive)."),
+                            format="YYYY-MM-DD", help="Last close date (inclusive)."),
     }
     for key, label in FILTER_DIMENSIONS.items():
-        values[key] = st.multiselect(label, _dimension_options(key), key=key, bind="query-params",
-                                     placeholder="All", format_func=blank_as_text)
+        values[key] = st.multiselect(label, options[key], key=key, placeholder="All",
+                                     format_func=blank_as_text)
     values[CURRENCY_KEY] = _currency_widget()
     return values
 
@@ -148,25 +186,27 @@ def _currency_widget() -> str | None:
         return None
     if st.session_state.get(CURRENCY_KEY) not in (None, *choices):
         del st.session_state[CURRENCY_KEY]  # e.g. a currency whose deals were removed since
-    return st.selectbox("Amounts in", choices, index=0, key=CURRENCY_KEY, bind="query-params",
-                        format_func=currency_label,
+    return st.selectbox("Amounts in", choices, index=0, key=CURRENCY_KEY, format_func=currency_label,
                         help="The deals mix currencies, and amounts are never added across them: "
                              "every amount figure is for this currency only. Counts and win "
                              "rates cover every deal.")
 
 
-def sidebar_filters(page: str | None = None) -> Filters:
-    """The sidebar filters of every page, bound to the URL (``?from=…&segment=…``).
+def sidebar_filters(page: str) -> Filters:
+    """The sidebar filters of every page, kept in the URL (``?from=…&segment=…``) with ``page``'s
+    own controls (:data:`~analytics.present.share.CONTROLS`).
 
-    Bound widgets keep their values in the query string, so a reload or a pasted link
-    shows the same view; moving to another page (``page`` is its title) keeps them too.
+    A reload, a pasted link or the browser's Back button shows the view of its address; a move
+    to another page keeps the filters (the navigation links carry them).
     """
     state = FilterState()
-    state.carry_over(page)
     low, high = load(deals.close_date_bounds)
+    bounds = date_range_bounds(low, high)
+    options = {key: _dimension_options(key) for key in FILTER_DIMENSIONS}
+    state.follow_address(page, options, bounds)
     with st.sidebar:
         st.markdown("**Filters**")
-        values = _widgets(state, period_presets(low, high), date_range_bounds(low, high))
+        values = _widgets(state, period_presets(low, high), bounds, options)
         state.remember(values)
         st.button("Reset filters", on_click=state.reset,
                   disabled=not any(v for k, v in values.items() if k != CURRENCY_KEY),
@@ -175,7 +215,7 @@ def sidebar_filters(page: str | None = None) -> Filters:
         st.session_state[AMOUNT_CURRENCY] = filters.currency
         if problem:
             st.error(problem)
-        st.caption("Filters live in the page address: copy it to share this exact view.")
+    state.write_address(page, {**filter_params(filters), **control_params(page, st.session_state)})
     return filters
 
 
