@@ -43,6 +43,7 @@ grain = st.segmented_control("Period", ["month", "quarter", "year"], default="qu
                              format_func=str.capitalize, key="reasons_grain") or "quarter"
 over_time = session.load(loss_reasons.over_time, ctx.filters, grain)
 widgets.chart(charts.share_over_time(over_time, grain), key="reasons_over_time")
+st.caption(charts.SHARE_SMALL_NOTE)
 
 st.divider()
 st.subheader("The reasons as your reps wrote them", anchor=False)

@@ -46,12 +46,13 @@ if picked:
 st.divider()
 left, right = st.columns(2, gap="large")
 with left:
-    c1, c2 = st.columns([3, 1])
-    shown = c1.multiselect("Competitors on the trend", names, default=names[:4], key="comp_trend_names")
-    grain = c2.selectbox("Period", ["quarter", "month", "year"], key="comp_grain",
-                         format_func=str.capitalize)
+    # The full width of the column, so every chip shows its whole name.
+    shown = st.multiselect("Competitors on the trend", names, default=names[:4], key="comp_trend_names")
+    grain = st.selectbox("Period", ["quarter", "month", "year"], key="comp_grain",
+                         format_func=str.capitalize, width=220)
     trend = session.load(competitors.trend, ctx.filters, grain)
     widgets.chart(charts.competitor_trend(trend, grain, shown), key="comp_trend")
+    st.caption(charts.SMALL_SAMPLE_NOTE)
 with right:
     breakdown = session.load(loss_reasons.by_dimension, ctx.filters, "competitor")
     widgets.chart(charts.reasons_heatmap(breakdown, "Competitor"), key="comp_reasons")

@@ -4,7 +4,6 @@ small samples drawn hollow. Pure functions of small engine frames (no Streamlit)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,9 +12,14 @@ import plotly.graph_objects as go
 
 from analytics.categories import CATEGORIES
 from analytics.filters import BLANK_LABEL
+from analytics.present.chart_style import PLOT_CONFIG as PLOT_CONFIG
+from analytics.present.chart_style import SMALL_SAMPLE_NOTE as SMALL_SAMPLE_NOTE
+from analytics.present.chart_style import error_arrays as _error_arrays
+from analytics.present.chart_style import period_ticks as period_ticks
+from analytics.present.chart_style import style as style
+from analytics.present.chart_style import symbols as _symbols
 from analytics.present.formatting import (
     ACCENT,
-    BAND_FILL,
     CATEGORY_COLORS,
     MUTED,
     PRICE_CLASS_COLORS,
@@ -30,85 +34,10 @@ from analytics.present.formatting import (
     is_missing,
     period_label,
 )
-
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
-
-
-def style(fig: go.Figure, title: str, *, x: str | None = None, y: str | None = None,
-          height: int = 380, legend: bool = True) -> go.Figure:
-    """Shared look: title, axis titles with units, quiet grid, compact margins."""
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 56, "b": 10},
-        showlegend=legend,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-        hoverlabel={"align": "left"},
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    if x is not None:
-        fig.update_xaxes(title_text=x)
-    if y is not None:
-        fig.update_yaxes(title_text=y)
-    fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#E3E7ED", zeroline=False)
-    return fig
-
-
-
-
-
-
-
-
-SMALL_SAMPLE_NOTE = ("Hollow markers and \"n<10\": fewer than 10 closed deals, so the rate can swing "
-                     "a lot — read with care.")
-
-
-def _error_arrays(df: pd.DataFrame, value: str = "win_rate") -> tuple[list[float], list[float]]:
-    """Distances from the value to the top / bottom of its 95% interval, for error bars."""
-    plus = (df["high"] - df[value]).clip(lower=0).fillna(0).tolist()
-    minus = (df[value] - df["low"]).clip(lower=0).fillna(0).tolist()
-    return plus, minus
-
-
-def _symbols(small: pd.Series) -> list[str]:
-    return ["circle-open" if s else "circle" for s in small.fillna(True)]
-
-
-def winrate_trend_figure(df: pd.DataFrame, grain: str, title: str = "Win rate over time") -> go.Figure:
-    """Win rate per period with its 95% Wilson band; small samples drawn hollow."""
-    labels = [period_label(p, grain) for p in df["period"]]
-    custom = list(zip(labels, df["won"], df["closed"], df["low"].fillna(0), df["high"].fillna(0),
-                      strict=True))
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=df["period"], y=df["high"], mode="lines", line={"width": 0},
-                             hoverinfo="skip", showlegend=False))
-    fig.add_trace(go.Scatter(x=df["period"], y=df["low"], mode="lines", line={"width": 0},
-                             fill="tonexty", fillcolor=BAND_FILL, name="95% interval",
-                             hoverinfo="skip"))
-    fig.add_trace(go.Scatter(
-        x=df["period"], y=df["win_rate"], mode="lines+markers", name="Win rate",
-        line={"color": ACCENT, "width": 2.5},
-        marker={"size": 9, "symbol": _symbols(df["small_sample"]), "color": ACCENT,
-                "line": {"width": 2, "color": ACCENT}},
-        customdata=custom,
-        hovertemplate=("<b>%{customdata[0]}</b><br>Win rate %{y:.1%}"
-                       "<br>95% interval %{customdata[3]:.0%}–%{customdata[4]:.0%}"
-                       "<br>%{customdata[1]} won of %{customdata[2]} closed<extra></extra>"),
-    ))
-    style(fig, title, x="Close date", y="Win rate (%)")
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    period_ticks(fig, df["period"], labels)
-    return fig
-
-
-def period_ticks(fig: go.Figure, periods: pd.Series, labels: Sequence[str], most: int = 14) -> None:
-    """Label a date axis with the periods' own names (``Q2 2024``), thinned to at most ``most``."""
-    if len(periods) == 0:
-        return
-    step = max(1, math.ceil(len(periods) / most))
-    fig.update_xaxes(tickvals=list(periods)[::step], ticktext=list(labels)[::step])
+from analytics.present.trend_charts import SHARE_SMALL_NOTE as SHARE_SMALL_NOTE
+from analytics.present.trend_charts import competitor_trend as competitor_trend
+from analytics.present.trend_charts import share_over_time as share_over_time
+from analytics.present.trend_charts import winrate_trend_figure as winrate_trend_figure
 
 
 def category_bars(df: pd.DataFrame, title: str, *, value: str = "deals",
@@ -236,55 +165,6 @@ def reasons_heatmap(df: pd.DataFrame, dim_label: str, top: int = 12) -> go.Figur
                   hover_value="%{z:.0%} of this row's lost deals")
     fig.update_traces(hovertemplate="<b>%{y}</b> · %{x}<br>%{z:.0%} of the row's lost deals"
                                     "<br>%{text} lost deals<extra></extra>", showscale=False)
-    return fig
-
-
-def share_over_time(df: pd.DataFrame, grain: str) -> go.Figure:
-    """Stacked 100% bars: each period's lost deals split by category."""
-    fig = go.Figure()
-    for category in CATEGORIES:
-        part = df[df["category"] == category]
-        if part.empty:
-            continue
-        fig.add_trace(go.Bar(
-            x=[period_label(p, grain) for p in part["period"]], y=part["share"],
-            name=category_label(category), marker={"color": CATEGORY_COLORS[category]},
-            customdata=part["deals"],
-            hovertemplate=(f"<b>{category_label(category)}</b> · %{{x}}<br>%{{y:.0%}} of the period's "
-                           "losses<br>%{customdata} lost deals<extra></extra>"),
-        ))
-    order = list(dict.fromkeys(period_label(p, grain) for p in df["period"]))
-    style(fig, "Share of losses by reason over time", x="Close date", y="Share of lost deals (%)",
-          height=420)
-    fig.update_layout(barmode="stack", bargap=0.15, legend={"traceorder": "normal"})
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    fig.update_xaxes(categoryorder="array", categoryarray=order)
-    return fig
-
-
-def competitor_trend(df: pd.DataFrame, grain: str, names: Sequence[str]) -> go.Figure:
-    """Head-to-head win rate per period, one line per competitor; small samples hollow."""
-    palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#999999", "#F0E442"]
-    fig = go.Figure()
-    for i, name in enumerate(names):
-        part = df[df["competitor"] == name]
-        if part.empty:
-            continue
-        color = palette[i % len(palette)]
-        fig.add_trace(go.Scatter(
-            x=part["period"], y=part["win_rate"], mode="lines+markers", name=str(name),
-            line={"color": color, "width": 2},
-            marker={"size": 8, "symbol": _symbols(part["small_sample"]), "color": color,
-                    "line": {"width": 2, "color": color}},
-            customdata=list(zip([period_label(p, grain) for p in part["period"]], part["won"],
-                                part["closed"], strict=True)),
-            hovertemplate=(f"<b>vs {name}</b> · %{{customdata[0]}}<br>Win rate %{{y:.1%}}"
-                           "<br>%{customdata[1]} won of %{customdata[2]} closed<extra></extra>"),
-        ))
-    style(fig, "Head-to-head win rate over time", x="Close date", y="Win rate (%)", height=400)
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
-    periods = sorted(set(df["period"]))
-    period_ticks(fig, pd.Series(periods), [period_label(p, grain) for p in periods])
     return fig
 
 
