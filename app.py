@@ -10,10 +10,11 @@ import streamlit as st
 from analytics.metrics import competitors, deals, loss_reasons, winrates
 from analytics.present import charts, tables
 from analytics.present import formatting as fmt
-from analytics.ui import session, shell, widgets
+from analytics.ui import session, share, shell, widgets
 
 ctx = shell.setup_page("Overview", intro="How the team is winning and losing, at a glance.")
 shell.require_closed(ctx)
+share.report_button(ctx.filters)
 now = ctx.matching
 previous = winrates.previous_period(ctx.filters)
 before = session.load(winrates.headline, previous) if previous is not None else None

@@ -8,7 +8,7 @@ from analytics.errors import DebriefError
 from analytics.metrics import price_fit
 from analytics.present import charts, price_fit_text
 from analytics.present import formatting as fmt
-from analytics.ui import session, shell, widgets
+from analytics.ui import session, share, shell, widgets
 
 ctx = shell.setup_page("Price vs fit", intro="Deals lost \"on price\", sorted by what the evidence says: "
                                              "the wrong customer, an easy excuse, or a real price gap.")
@@ -31,6 +31,7 @@ try:
 except DebriefError as err:
     st.error(str(err))
     st.stop()
+share.report_button(ctx.filters, price=settings)
 
 evidence = session.load(price_fit.evidence, ctx.filters)
 if evidence["price_losses"] == 0:

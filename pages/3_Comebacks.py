@@ -8,7 +8,7 @@ from analytics.errors import DebriefError
 from analytics.metrics import comebacks
 from analytics.present import charts, tables
 from analytics.present import formatting as fmt
-from analytics.ui import session, shell, widgets
+from analytics.ui import session, share, shell, widgets
 
 ctx = shell.setup_page("Comebacks", intro="An account we lost that later won a deal with us — in any CRM, "
                                           "under any spelling of its name.")
@@ -26,6 +26,7 @@ try:
 except DebriefError as err:
     st.error(str(err))
     st.stop()
+share.report_button(ctx.filters, comebacks=settings)
 
 summary = session.load(comebacks.summary, ctx.filters, settings)
 if summary["lost_accounts"] == 0:
