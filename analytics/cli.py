@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from analytics import categories, lake
+from analytics.connection import CLI_WAIT, open_store
 from analytics.errors import DebriefError, InvalidSettingError
 from analytics.filters import DIMENSIONS, Filters
 from analytics.ingest import history, importer, normalise
@@ -27,7 +28,11 @@ from analytics.ingest.dialects import SOURCES
 from analytics.ingest.headers import parse_user_mapping
 from analytics.metrics.comebacks import ComebackSettings
 from analytics.metrics.price_fit import PriceFitSettings
-from analytics.store import connect, default_db_path
+from analytics.store import default_db_path
+
+#: The end of the one-line message when the database stays busy past ``--wait``.
+_BUSY_TODO = ("Run the command again when that program has finished (or close it), "
+              "or wait longer with --wait SECONDS.")
 
 
 def _now() -> datetime:
@@ -62,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--db", type=Path, default=None,
                        help=f"database file (default: $DEBRIEF_DB, else {default_db_path()})")
+        p.add_argument("--wait", type=float, default=CLI_WAIT, metavar="SECONDS",
+                       help=f"wait this long for a file another program holds (default {CLI_WAIT:.0f})")
         return p
 
     p = with_db(sub.add_parser("import", help="load CRM exports (CSV or XLSX)"))
@@ -104,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     reasons_sub = p.add_subparsers(dest="reasons_command")
     s = reasons_sub.add_parser("set", help="override the category of a raw reason")
     s.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="database file")
+    s.add_argument("--wait", type=float, default=argparse.SUPPRESS, metavar="SECONDS",
+                   help="wait this long for a file another program holds")
     s.add_argument("raw", metavar="RAW_TEXT")
     s.add_argument("category", metavar="CATEGORY",
                    help=f"one of {', '.join(categories.CATEGORIES)}, or 'rules' to drop the override")
@@ -237,7 +246,7 @@ def _cmd_reasons(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> No
 def run(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        con = connect(args.db)
+        con = open_store(args.db, wait=args.wait, todo=_BUSY_TODO)
     except duckdb.IOException as exc:
         print(f"error: cannot open the database {args.db or default_db_path()}: {exc}. Close the "
               "dashboard or any other program using it, or choose another file with --db.",

@@ -149,7 +149,24 @@ def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     except BaseException:
         cur.execute("ROLLBACK")
         raise
+    bump_data_version(cur)
     cur.execute("COMMIT")
+
+
+def data_version(cur: duckdb.DuckDBPyConnection) -> str:
+    """A token that changes with every committed write (:func:`transaction` bumps it), so a
+    cache keyed on it never serves numbers from before another process's import, undo or
+    override. ``"0"`` for a store that has never been written through ``transaction``."""
+    row = cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    return row[0] if row else "0"
+
+
+def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    """Count one more write in ``meta`` (inside the writer's open transaction)."""
+    changed = cur.execute("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                          "WHERE key = 'data_version'").fetchone()[0]
+    if not changed:
+        cur.execute("INSERT INTO meta VALUES ('data_version', '1')")
 
 
 def default_db_path() -> Path:

@@ -32,7 +32,7 @@ PAGES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b",
                  re.IGNORECASE | re.DOTALL)
 PACKAGES = ("ingest", "metrics", "present", "ui")
-BASE = ("errors", "filters", "store", "categories", "sql", "safecsv", "lake")
+BASE = ("errors", "filters", "store", "categories", "sql", "safecsv", "lake", "connection")
 MAX_LINES = 400
 
 #: Which analytics packages each layer may import (besides the base layer).

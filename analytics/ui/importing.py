@@ -17,7 +17,7 @@ from analytics.errors import DebriefError
 from analytics.ingest import history, importer, normalise
 from analytics.present.tables import category_changes, safe_csv
 from analytics.ui.auth import require_admin
-from analytics.ui.session import clear_caches, cursor, get_connection, now
+from analytics.ui.session import clear_caches, now, reading, writing
 
 
 def uploader_key() -> str:
@@ -58,7 +58,8 @@ def commit_prepared(prepared: normalise.Prepared) -> importer.ImportResult:
     """Write a prepared file (one transaction) and clear the caches (admins only)."""
     require_admin("import files")
     try:
-        return importer.commit(get_connection(), prepared, now=now())
+        with writing() as con:
+            return importer.commit(con, prepared, now=now())
     finally:
         clear_caches()
 
@@ -87,14 +88,17 @@ def undo_import(import_id: int) -> history.UndoResult:
     """Undo an import (raises :class:`UndoError` with the reason) and clear the caches (admins only)."""
     require_admin("undo an import")
     try:
-        return history.undo(get_connection(), import_id, now=now())
+        with writing() as con:
+            return history.undo(con, import_id, now=now())
     finally:
         clear_caches()
 
 
 def rejected_csv(import_id: int) -> bytes:
     """The rejected rows of an import as a formula-safe CSV."""
-    return safe_csv(history.rejected_rows(cursor(), import_id))
+    with reading() as cur:
+        rows = history.rejected_rows(cur, import_id)
+    return safe_csv(rows)
 
 
 def save_category_edits(raws: Sequence[str], before: Sequence[str], after: Sequence[str]) -> tuple[int, int]:
@@ -108,6 +112,7 @@ def save_category_edits(raws: Sequence[str], before: Sequence[str], after: Seque
     if not changes:
         return 0, 0
     try:
-        return len(changes), categories.set_overrides(cursor(), changes, now=now())
+        with writing() as con:
+            return len(changes), categories.set_overrides(con.cursor(), changes, now=now())
     finally:
         clear_caches()

@@ -1,21 +1,45 @@
-"""The process-wide database connection, cached engine calls and messages kept across a rerun."""
+"""The dashboard's database leases, cached engine calls and messages kept across a rerun.
+
+**No connection is kept between runs.** The process has one :class:`SharedFile` per
+database file (``@st.cache_resource``): an engine call borrows a cursor (:func:`reading`)
+and the file is open only while some run of some session is inside a call — read-only,
+so other dashboard processes read too — and closed when the last call ends. A
+``python -m analytics import`` from cron therefore finds the file free between runs; a
+run that finds the file locked by such a writer waits quietly (up to
+:data:`~analytics.connection.DASHBOARD_WAIT` seconds, ``$DEBRIEF_DB_WAIT`` to change),
+then says which process holds it. Writes (:func:`writing`) open the file read-write for
+their transaction only. See :mod:`analytics.connection` for the DuckDB facts behind this
+and ``benchmarks/connections.py`` for what it costs per page run.
+
+**Caches follow the data.** Every write bumps ``meta.data_version``
+(:func:`analytics.store.transaction`); :func:`start_run` (called by ``setup_page`` at
+the top of every page run) reads it once, and every cached result is keyed on it, so a
+page shows another process's import at its next rerun without anyone clearing a cache.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from analytics import store
+from analytics.connection import DASHBOARD_WAIT, SharedFile, open_store
 from analytics.errors import DebriefError
 from analytics.ingest import history, samples
 from analytics.metrics import deals
 from analytics.present import money
+
+_VERSION_KEY = "_data_version"
+_TODO = "Wait for it to finish, then reload this page."
 
 # --------------------------------------------------------------------------- connection
 
@@ -25,78 +49,143 @@ def now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
-@st.cache_resource(show_spinner=False)
-def _open(path: str) -> duckdb.DuckDBPyConnection:
-    """One DuckDB connection per database file and process (each run takes a cursor).
-
-    With ``DEBRIEF_SAMPLE=1`` a database that never had an import gets the sample
-    exports first: a hosted instance whose disk starts empty still opens on data.
-    """
-    con = store.connect(path)
-    if os.environ.get("DEBRIEF_SAMPLE") == "1":
-        samples.load_if_empty(con, now=now())
-    return con
-
-
 def db_path() -> str:
     """The database file this process serves (``$DEBRIEF_DB``, else ``data/debrief.duckdb``)."""
     return str(store.default_db_path())
 
 
-def get_connection() -> duckdb.DuckDBPyConnection:
-    """The process-wide connection to :func:`db_path` (opened, and its schema upgraded, once)."""
-    return _open(db_path())
+def wait_seconds() -> float:
+    """How long a run waits for a file another process holds (``$DEBRIEF_DB_WAIT``)."""
+    return float(os.environ.get("DEBRIEF_DB_WAIT") or DASHBOARD_WAIT)
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A fresh cursor: one per script run / thread, never shared between sessions."""
-    return get_connection().cursor()
+@st.cache_resource(show_spinner=False)
+def _shared(path: str) -> SharedFile:
+    """The process's leases on ``path`` (a door, not a connection: it holds nothing while idle)."""
+    return SharedFile(lambda read_only: open_store(path, read_only=read_only, wait=wait_seconds(),
+                                                   todo=_TODO))
+
+
+@st.cache_resource(show_spinner=False)
+def _prepared() -> set[str]:
+    """Files whose schema this process has checked (and, with ``DEBRIEF_SAMPLE=1``, filled)."""
+    return set()
+
+
+def shared_file() -> SharedFile:
+    """The :class:`SharedFile` of :func:`db_path`."""
+    return _shared(db_path())
+
+
+@contextmanager
+def reading() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the database for one engine call (the file is closed again after it)."""
+    with shared_file().reading() as cur:
+        yield cur
+
+
+@contextmanager
+def writing() -> Iterator[duckdb.DuckDBPyConnection]:
+    """The read-write connection for one write; the run then reads the new data version."""
+    try:
+        with shared_file().writing() as con:
+            yield con
+    finally:
+        if get_script_run_ctx() is not None:
+            st.session_state.pop(_VERSION_KEY, None)
+
+
+def _prepare(path: str) -> None:
+    """Create or upgrade the schema once per process (a read-write open); with
+    ``DEBRIEF_SAMPLE=1`` a database that never had an import gets the sample exports first:
+    a hosted instance whose disk starts empty still opens on data."""
+    done = _prepared()
+    if path in done and Path(path).exists():
+        return
+    with _shared(path).writing() as con:
+        if os.environ.get("DEBRIEF_SAMPLE") == "1":
+            samples.load_if_empty(con, now=now())
+    done.add(path)
+
+
+def _read_version(path: str) -> str:
+    with _shared(path).reading() as cur:
+        return store.data_version(cur)
+
+
+def start_run() -> str:
+    """Open the database's door for this page run: check the schema (first run of the process),
+    read the data version once, and return it. Raises what opening raises
+    (:class:`DebriefError` — a newer schema, a file busy past the wait — or ``duckdb.Error``)."""
+    _prepare(db_path())
+    if get_script_run_ctx() is not None:
+        st.session_state.pop(_VERSION_KEY, None)
+    return data_version()
+
+
+def data_version() -> str:
+    """The data version of this run: read at its start (afresh outside a page run)."""
+    path = db_path()
+    if get_script_run_ctx() is None:
+        return _read_version(path)
+    seen = st.session_state.get(_VERSION_KEY)
+    if seen and seen[0] == path:
+        return seen[1]
+    version = _read_version(path)
+    st.session_state[_VERSION_KEY] = (path, version)
+    return version
 
 
 # --------------------------------------------------------------------------- caching
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached_call(db: str, name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...],
-                 _fn: Callable[..., Any]) -> Any:
-    return _fn(cursor(), *args, **dict(kwargs))
+def _cached_call(db: str, version: str, name: str, args: tuple[Any, ...],
+                 kwargs: tuple[tuple[str, Any], ...], _fn: Callable[..., Any]) -> Any:
+    with _shared(db).reading() as cur:
+        return _fn(cur, *args, **dict(kwargs))
 
 
 def load(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(cursor, *args, **kwargs)`` cached per database file and argument values.
+    """``fn(cursor, *args, **kwargs)`` cached per database file, data version and argument values.
 
-    Arguments must be plain values (filters and settings are frozen dataclasses).
-    The cache is cleared by :func:`clear_caches` after every write.
+    Arguments must be plain values (filters and settings are frozen dataclasses). A write by
+    any process changes the data version, so the next run computes afresh.
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached_call(db_path(), name, args, tuple(sorted(kwargs.items())), fn)
+    return _cached_call(db_path(), data_version(), name, args, tuple(sorted(kwargs.items())), fn)
 
 
-@st.cache_data(show_spinner=False)
-def _imports(db: str) -> pd.DataFrame:
-    return history.list_imports(cursor())
+@st.cache_data(show_spinner=False, max_entries=64)
+def _imports(db: str, version: str) -> pd.DataFrame:
+    with _shared(db).reading() as cur:
+        return history.list_imports(cur)
 
 
-@st.cache_data(show_spinner=False)
-def _currencies(db: str) -> tuple[str, ...]:
-    return tuple(deals.currencies(cursor()))
+@st.cache_data(show_spinner=False, max_entries=64)
+def _currencies(db: str, version: str) -> tuple[str, ...]:
+    with _shared(db).reading() as cur:
+        return tuple(deals.currencies(cur))
 
 
 def clear_caches() -> None:
-    """Forget every cached result, so each page shows the numbers after a write."""
+    """After this session's own write: drop every cached result and read the new data version,
+    so the rest of this run (and the next) shows the numbers after the write."""
     _cached_call.clear()
     _imports.clear()
     _currencies.clear()
+    if get_script_run_ctx() is not None:
+        st.session_state.pop(_VERSION_KEY, None)  # the next load reads the new version
 
 
 def all_imports() -> pd.DataFrame:
     """Every import, newest first, undone ones included (cached)."""
-    return _imports(db_path())
+    return _imports(db_path(), data_version())
 
 
 def active_imports() -> pd.DataFrame:
-    """Imports not undone, newest first (cached; cleared by :func:`clear_caches`)."""
-    df = _imports(db_path())
+    """Imports not undone, newest first (cached per data version)."""
+    df = all_imports()
     return df[df["undone_at"].isna()]
 
 
@@ -115,7 +204,7 @@ def showing_sample() -> bool:
 
 def currencies() -> tuple[str, ...]:
     """ISO codes of the amounts in the database (from the deal list; cached)."""
-    return _currencies(db_path())
+    return _currencies(db_path(), data_version())
 
 
 #: Session key of the currency amount figures are in this run (set by the sidebar; None: as stored).

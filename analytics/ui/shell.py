@@ -41,9 +41,10 @@ WRITE_PAGES = frozenset({"Import"})
 
 @dataclass(frozen=True)
 class PageContext:
-    """What a page needs after :func:`setup_page`: a cursor, the filters and the deal counts."""
+    """What a page needs after :func:`setup_page`: the filters and the deal counts.
 
-    cur: duckdb.DuckDBPyConnection
+    No cursor: a page reads through ``session.load``, which opens the file only for the call."""
+
     filters: Filters
     total_deals: int  # in the whole database
     matching: winrates.Headline  # over the filters
@@ -118,7 +119,7 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
     who = auth.gate(APP_NAME)
     nav = st.sidebar.container()
     try:
-        cur = session.cursor()
+        session.start_run()
         total = session.load(deals.count_deals, Filters())
     except (DebriefError, duckdb.Error) as err:
         _unavailable(nav, title, err, who)
@@ -132,7 +133,7 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
     if needs_deals and total == 0:
         empty_database(filters)
         st.stop()
-    return PageContext(cur, filters, total, session.load(winrates.headline, filters), who)
+    return PageContext(filters, total, session.load(winrates.headline, filters), who)
 
 
 def empty_database(filters: Filters) -> None:
