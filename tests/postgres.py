@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,34 +66,49 @@ class Cluster:
         return f"dbname={name} host={self.home} port={PORT} user=postgres"
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Cluster]:
-    """A PostgreSQL cluster for this test session (skips where PostgreSQL is not installed)."""
-    bin_dir = server_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL server not installed (apt-get install postgresql): DuckLake tests skipped")
-    owner = None
+def cluster_unavailable() -> str | None:
+    """Why no cluster can be started here (one line), or None."""
+    if server_bin() is None:
+        return "PostgreSQL server not installed (apt-get install postgresql): DuckLake tests skipped"
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root without a 'postgres' user to run initdb: DuckLake tests skipped")
-        owner = "postgres"
+            return "running as root without a 'postgres' user to run initdb: DuckLake tests skipped"
+    return None
+
+
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """Start a throwaway cluster (see :func:`cluster_unavailable` first); stop and remove it after."""
+    bin_dir = server_bin()
+    assert bin_dir is not None
+    owner = "postgres" if os.geteuid() == 0 else None
     home = Path(tempfile.mkdtemp(prefix="debrief-pg-"))
     if owner:
         shutil.chown(home, owner)
     cluster = Cluster(bin_dir, home, owner)
     data = home / "data"
-    cluster.run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
-    cluster.run("pg_ctl", "-D", str(data), "-l", str(home / "log"), "-w", "-o",
-                f"-p {PORT} -k {home} -c listen_addresses='' -c fsync=off", "start")
     try:
+        cluster.run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync")
+        cluster.run("pg_ctl", "-D", str(data), "-l", str(home / "log"), "-w", "-o",
+                    f"-p {PORT} -k {home} -c listen_addresses='' -c fsync=off", "start")
         yield cluster
     finally:
         lake.close_all()
         subprocess.run(_as_owner(owner, [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                                          "-w", "stop"]), capture_output=True, timeout=60)
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A PostgreSQL cluster for this test session (skips where PostgreSQL is not installed)."""
+    reason = cluster_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with running_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")
