@@ -262,6 +262,22 @@ def test_maintain_compacts_the_lake_and_checkpoints_a_file(store_target: str, sa
     assert snapshot(store.connect(store_target).cursor()) == before
 
 
+def test_every_page_runs_on_the_lake(app, postgres, extension_dir, tmp_path: Path, sample_csvs: list[Path],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard on DuckLake: each page renders the sample with no error, and the Deals page
+    counts what the lake holds."""
+    spec = new_lake(postgres, tmp_path / "data", monkeypatch, extension_dir)
+    con = store.connect(spec)
+    importer.import_files(con, sample_csvs, now=IMPORTED_AT)
+    stored = con.cursor().execute("SELECT count(*) FROM opportunities").fetchone()[0]
+    pages = [None, *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))]
+    for page in pages:
+        at = app(spec, page, sample=True)
+        assert not at.exception and not at.error, (page, at.exception, at.error)
+        if page == "pages/5_Deals.py":
+            assert any(m.value.startswith(f"**{stored:,} deals**") for m in at.markdown)
+
+
 # --------------------------------------------------------------------------- concurrency
 
 WORKER_SECONDS = 20
