@@ -41,7 +41,7 @@ with right:
 names = list(h2h["competitor"])
 picked = drill.select("Deals against", names, placeholder="Click a dot above, or pick a competitor")
 if picked:
-    widgets.drill_down(f"Deals against {picked}", ctx.filters, competitor=picked)
+    widgets.drill_down(f"Closed deals against {picked}", ctx.filters, competitor=picked, outcome="closed")
 
 st.divider()
 left, right = st.columns(2, gap="large")
@@ -55,5 +55,6 @@ with left:
     st.caption(charts.SMALL_SAMPLE_NOTE)
 with right:
     breakdown = session.load(loss_reasons.by_dimension, ctx.filters, "competitor")
-    widgets.chart(charts.reasons_heatmap(breakdown, "Competitor"), key="comp_reasons")
-    st.caption("Why we lose, per competitor: share of the lost deals against each one (number: lost deals).")
+    widgets.chart(charts.reasons_heatmap(breakdown, "Competitor", blank_row=False), key="comp_reasons")
+    st.caption("Why we lose, per competitor: share of the lost deals against each one (number: lost "
+               "deals). Losses that name no competitor are left out; the Loss reasons page has them.")

@@ -117,7 +117,7 @@ def test_filters_apply() -> None:
 
 
 @pytest.mark.parametrize("criteria", [
-    {"outcome": "closed"},
+    {"outcome": "pending"},  # "closed" is a criterion: won or lost
     {"category": "pricey"},
     {"dimension_value": ("amount", "1")},
     {"period": (date(2024, 2, 1), date(2024, 1, 1))},

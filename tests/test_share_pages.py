@@ -20,7 +20,8 @@ READERS = {"overview_grain": "button_group", "reasons_measure": "button_group", 
            "reasons_grain": "button_group", "pf_fit": "slider", "pf_tolerance": "slider",
            "pf_bracket": "number_input", "cb_horizon": "select_slider", "cb_as_of": "date_input",
            "comp_grain": "selectbox", "deals_search": "text_input", "deals_outcome": "button_group",
-           "deals_sort": "selectbox", "deals_order": "button_group", "deals_size": "selectbox"}
+           "deals_sort": "selectbox", "deals_order": "button_group", "deals_size": "selectbox",
+           "deals_category": "selectbox"}
 
 
 def control(at, key: str):

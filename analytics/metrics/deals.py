@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.categories import CATEGORIES
+from analytics.categories import CATEGORIES, CATEGORY_LABELS
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters, dimension
 from analytics.metrics import notes
@@ -101,7 +101,9 @@ def _selection(
 
     These keywords are the *criteria* every function of this module accepts:
     ``search`` (case-insensitive substring of account, opportunity name, owner,
-    competitor or raw loss reason), ``outcome``, ``category`` (lost deals of that
+    competitor or raw loss reason; or the loss category's name: "price" finds the deals lost to
+    "Too expensive"), ``outcome`` (``won``, ``lost``, ``open`` or ``closed``: won or lost),
+    ``category`` (lost deals of that
     §3 category), ``competitor`` / ``dimension_value`` (``(dim, value)``; exact,
     :data:`~analytics.filters.BLANK_LABEL` meaning blank) and ``period`` (an
     inclusive close-date range); ``notes_say`` / ``easy_price`` / ``notes_phrase`` (lost deals
@@ -112,9 +114,16 @@ def _selection(
     parts = [f"({sql})"]
     if search is not None and search.strip():
         tests = " OR ".join(f"o.{col} ILIKE ? ESCAPE '\\'" for col in SEARCHED)
-        parts.append(f"({tests})")
         params.extend([like_pattern(search.strip())] * len(SEARCHED))
-    if outcome is not None:
+        named = searched_categories(search)  # "price" finds the deals lost to "Too expensive"
+        if named:
+            tests += (f" OR ({outcome_is('lost')} AND o.loss_reason IN "
+                      f"({', '.join('?' for _ in named)}))")
+            params.extend(named)
+        parts.append(f"({tests})")
+    if outcome == "closed":  # won or lost: the population of the rate pages
+        parts.append(CLOSED)
+    elif outcome is not None:
         outcome_is(outcome)  # validates the outcome
         parts.append("o.outcome = ?")
         params.append(outcome)
@@ -146,14 +155,28 @@ def _selection(
     return " AND ".join(parts), params
 
 
+def searched_categories(search: str) -> list[str]:
+    """The loss categories whose code or label contains ``search`` (case-insensitive).
+
+    >>> searched_categories("PRICE"), searched_categories("zzz")
+    (['price'], [])
+    """
+    text = search.strip().lower()
+    return [c for c in CATEGORIES
+            if text and (text in c.replace("_", " ") or text in CATEGORY_LABELS[c].lower())]
+
+
 def _order(order_by: str, descending: bool) -> str:
+    """ORDER BY over alias ``o``. By close date, closed deals come first and open deals (whose
+    close date is only expected) after them, so a list starts with what actually happened."""
     if order_by not in SORTABLE:
         raise InvalidSettingError(f"Cannot sort by {order_by!r}; use one of: {', '.join(SORTABLE)}.")
     expr = DEAL_COLUMNS[order_by]
     if order_by in TEXT_COLUMNS:
         expr = f"lower({expr})"
     direction = "DESC" if descending else "ASC"
-    return f"{expr} {direction} NULLS LAST, o.opportunity_id"
+    first = f"({CLOSED}) DESC, " if order_by == "close_date" else ""
+    return f"{first}{expr} {direction} NULLS LAST, o.opportunity_id"
 
 
 def _select_list(neutralise: bool = False) -> str:

@@ -148,9 +148,11 @@ def heatmap(pivot: pd.DataFrame, text: pd.DataFrame, title: str, *, x: str, y: s
     return fig
 
 
-def reasons_heatmap(df: pd.DataFrame, dim_label: str, top: int = 12) -> go.Figure:
-    """Share of each loss category within each value of a dimension (rows: the top values)."""
-    values = list(dict.fromkeys(df["value"]))[:top]
+def reasons_heatmap(df: pd.DataFrame, dim_label: str, top: int = 12, *,
+                    blank_row: bool = True) -> go.Figure:
+    """Share of each loss category within each value of a dimension (rows: the top values);
+    ``blank_row=False`` leaves out the deals with no value (e.g. no competitor named)."""
+    values = [v for v in dict.fromkeys(df["value"]) if blank_row or v != BLANK_LABEL][:top]
     df = df[df["value"].isin(values)]
     cats = [c for c in CATEGORIES if c in set(df["category"])]
     share = df.pivot(index="value", columns="category", values="share_of_value").reindex(

@@ -9,6 +9,7 @@ periods (no Streamlit).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from analytics.filters import Filters
@@ -34,6 +35,25 @@ def filter_params(filters: Filters) -> dict[str, str | list[str]]:
             params[key] = values
     if filters.currency is not None:
         params["currency"] = filters.currency
+    return params
+
+
+def deals_link_params(filters: Filters, *, category: str | None = None, competitor: str | None = None,
+                      outcome: str | None = None) -> dict[str, str | list[str]]:
+    """The Deals page address listing exactly the deals of a drill-down: the page's filters,
+    a competitor as the sidebar's competitor filter, the loss category and outcome as the Deals
+    page's own controls.
+
+    >>> deals_link_params(Filters(segment=("SMB",)), competitor="Qlik", outcome="closed")
+    {'segment': ['SMB'], 'competitor': ['Qlik'], 'deals_outcome': 'closed'}
+    """
+    if competitor is not None:
+        filters = replace(filters, competitor=(competitor,))
+    params = filter_params(filters)
+    if category is not None:
+        params["deals_category"] = category
+    if outcome is not None:
+        params["deals_outcome"] = outcome
     return params
 
 

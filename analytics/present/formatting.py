@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from analytics.categories import CATEGORY_LABELS
+from analytics.categories import CATEGORIES, CATEGORY_LABELS
 from analytics.filters import BLANK_LABEL
 
 #: Okabe–Ito colours: told apart with the common colour-vision deficiencies.
@@ -90,7 +90,10 @@ COLUMN_LABELS: dict[str, str] = FIELD_LABELS | {
 }
 IGNORE_LABEL = "— not used —"
 
-OUTCOME_LABELS = {"won": "Won", "lost": "Lost", "open": "Open"}
+#: The loss categories in display order (the Deals page's "Loss reason" box).
+LOSS_CATEGORIES: tuple[str, ...] = tuple(CATEGORIES)
+
+OUTCOME_LABELS = {"won": "Won", "lost": "Lost", "open": "Open", "closed": "Closed"}
 DIALECT_LABELS = {
     "auto": "Detect automatically", "salesforce": "Salesforce", "hubspot": "HubSpot",
     "pipedrive": "Pipedrive", "generic": "Generic CSV",

@@ -23,6 +23,8 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from analytics.categories import CATEGORIES
+
 Params = Mapping[str, str | Sequence[str]]
 
 
@@ -75,7 +77,8 @@ CONTROLS: dict[str, dict[str, Control]] = {
     "Competitors": {"comp_grain": Control(str, "quarter", ("quarter", "month", "year"))},
     "Deals": {
         "deals_search": Control(str, ""),
-        "deals_outcome": Control(str, None, ("won", "lost", "open")),
+        "deals_outcome": Control(str, None, ("won", "lost", "closed", "open")),
+        "deals_category": Control(str, None, CATEGORIES),  # a drill-down's loss category
         "deals_sort": Control(str, "close_date", ("close_date", "amount", "account_name", "owner",
                                                   "created_date", "cycle_days", "competitor")),
         "deals_order": Control(str, "desc", ("desc", "asc")),

@@ -15,7 +15,7 @@ from analytics.metrics import deals, winrates
 from analytics.present.access import Access
 from analytics.present.filter_view import describe_filters, filter_params
 from analytics.present.notices import connection_problem
-from analytics.ui import auth, session, share
+from analytics.ui import auth, sample, session, share
 from analytics.ui.sidebar import FilterState, reset_filters, sidebar_filters
 
 APP_NAME = "Debrief"
@@ -129,6 +129,8 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
     if admin_only:
         auth.admin_page(who, admin_only)
     sample_banner(filters, link=title not in WRITE_PAGES and who.can_write)
+    sample.mixed_banner(who.can_write)  # sample rows beside the user's own: say so, offer removal
+    sample.restore_offer(who.can_write)
     session.show_flash()
     if needs_deals and total == 0:
         empty_database(filters)

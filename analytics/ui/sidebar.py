@@ -168,7 +168,8 @@ def _widgets(state: FilterState, presets: Mapping[str, Period], bounds: tuple[da
     values: dict[str, Any] = {
         "from": st.date_input("From", value=None, min_value=min_day, max_value=max_day, key="from",
                               format="YYYY-MM-DD",
-                              help="First close date (inclusive). Open deals have none."),
+                              help="First close date (inclusive): when a won or lost deal closed; an "
+                                   "open deal counts by its expected close date, if the export has one."),
         "to": st.date_input("To", value=None, min_value=min_day, max_value=max_day, key="to",
                             format="YYYY-MM-DD", help="Last close date (inclusive)."),
     }

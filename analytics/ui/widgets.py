@@ -13,6 +13,7 @@ import streamlit as st
 from analytics.filters import Filters
 from analytics.metrics import deals
 from analytics.present.charts import PLOT_CONFIG
+from analytics.present.filter_view import deals_link_params
 from analytics.present.formatting import DASH, field_label, fmt_count
 from analytics.present.money import money_format
 from analytics.present.tables import outcome_style, prettify_deals, table_height
@@ -100,28 +101,39 @@ def drill_down(title: str, filters: Filters, **criteria: Any) -> None:
     ``criteria`` are :func:`analytics.metrics.deals.list_deals` keywords (category, competitor…).
     """
     total = load(deals.count_deals, filters, **criteria)
-    st.markdown(f"**{title}** — {fmt_count(total)} deal{'s' if total != 1 else ''}")
+    what = "closed deal" if criteria.get("outcome") == "closed" else "deal"
+    st.markdown(f"**{title}** — {fmt_count(total)} {what}{'s' if total != 1 else ''}")
     if total == 0:
         st.caption("No deal matches.")
         return
     df = load(deals.list_deals, filters, limit=200, **criteria)
     deals_table(df, columns=DRILL_COLUMNS, max_height=420)
     if total > len(df):
-        st.caption(f"Showing the latest {len(df)}; the Deals page lists and downloads them all.")
+        st.caption(f"Showing the latest {len(df)} of {fmt_count(total)}.")
+    st.page_link("pages/5_Deals.py", label=f"List and download these {fmt_count(total)} on the Deals page",
+                 icon=":material/table_rows:", query_params=deals_link_params(filters, **criteria))
 
 
-def current_page(key: str, *, view: object, pages: int) -> int:
-    """The page an ``st.pagination`` widget with ``key`` is on (1 before it is first drawn).
+def current_page(key: str, *, view: object, pages: int) -> tuple[int, str]:
+    """The page an ``st.pagination`` widget is on (1 before it is first drawn), and the widget key
+    to draw it with.
 
     ``view`` is what the pages list (filters, search, sort…): a new view, or one with fewer
-    than the current page's number of ``pages``, starts again on its first page.
+    than the current page's number of ``pages``, starts again on its first page — by giving
+    the widget a new key (``key`` plus a round number), never by setting its value through the
+    Session State API (which Streamlit warns about for a widget with a default).
     """
-    value = st.session_state.get(key, 1)
+    round_key = f"{key}_round"
+    widget = f"{key}_{st.session_state.get(round_key, 0)}"
+    value = st.session_state.get(widget, 1)
     page = value if isinstance(value, int) and value >= 1 else 1
     if st.session_state.get(f"{key}_view") != view or page > pages:
         st.session_state[f"{key}_view"] = view
-        st.session_state[key] = page = 1
-    return page
+        if page != 1:
+            st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+            widget = f"{key}_{st.session_state[round_key]}"
+        page = 1
+    return page, widget
 
 
 # --------------------------------------------------------------------------- charts
