@@ -15,8 +15,8 @@ ctx = shell.setup_page("What buyers said", intro="The reason a seller picks is n
                                                  "said. The loss notes, read against the stated reason.")
 shell.stop_without("lost deals", ctx.matching.lost)
 
-NOTES_COLUMNS = ["account_name", "opportunity_name", "owner", "close_date", "amount", "loss_reason",
-                 "loss_reason_raw", "loss_notes"]
+NOTES_COLUMNS = ["account_name", "loss_reason", "loss_reason_raw", "loss_notes", "owner", "close_date",
+                 "amount", "opportunity_name"]
 
 
 def listed(title: str, **criteria: Any) -> None:
@@ -46,7 +46,7 @@ if head.with_notes == 0:
     st.stop()
 
 cols = st.columns(4)
-cols[0].metric("Notes agree with the stated reason", fmt.fmt_pct(head.agreement.value), border=True,
+cols[0].metric("Agreement rate", fmt.fmt_pct(head.agreement.value), border=True,
                help="Lost deals whose notes name the reason the seller picked, of the lost deals with notes.")
 cols[1].metric("Lost deals with notes", fmt.fmt_count(head.with_notes), border=True)
 cols[2].metric("Easy-price losses", fmt.fmt_count(head.easy_price), border=True,

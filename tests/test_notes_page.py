@@ -14,6 +14,7 @@ from analytics.filters import Filters
 from analytics.metrics import deals, notes, phrases
 from analytics.present import formatting as fmt
 from tests.factories import deal, insert_deals
+from tests.test_browser import CHROMIUM, browser, metric_value, open_url, page, server, settle, shoot  # noqa: F401
 from tests.test_pages import all_text, metric
 
 PAGE = "pages/7_What_buyers_said.py"
@@ -47,7 +48,7 @@ def test_the_sample_data_shows_the_engines_numbers(app, sample_db: Path, open_db
     at = app(sample_db, PAGE)
     assert not at.exception and not at.error
     assert at.title[0].value.endswith("What buyers said")
-    assert metric(at, "Notes agree with the stated reason").value == fmt.fmt_pct(head.agreement.value)
+    assert metric(at, "Agreement rate").value == fmt.fmt_pct(head.agreement.value)
     assert metric(at, "Lost deals with notes").value == fmt.fmt_count(head.with_notes)
     assert metric(at, "Easy-price losses").value == fmt.fmt_count(head.easy_price)
     assert metric(at, "Notes that name no reason").value == fmt.fmt_count(head.unclear)
@@ -104,3 +105,35 @@ def test_filters_that_match_nothing_say_so(app, notes_db: Path) -> None:
     at = app(notes_db, PAGE, **{"from": "2025-04-01", "to": "2025-04-30"})  # nothing closed then
     assert not at.exception
     assert any(s.value == "No lost deals match these filters" for s in at.subheader)
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium at /usr/bin/chromium")
+def test_click_a_tile_and_a_phrase_in_the_browser(page, server: str, sample_db: Path, open_db) -> None:  # noqa: F811
+    cur = open_db(sample_db)
+    head = notes.headline(cur, Filters())
+    open_url(page, f"{server}/What_buyers_said")
+    assert metric_value(page, "Agreement rate") == fmt.fmt_pct(head.agreement.value)
+    shoot(page, "what-buyers-said")
+    matrix = notes.matrix(cur, Filters())
+    first = matrix[matrix["deals"] > 0].iloc[0]  # the first tile drawn: top row, leftmost
+    tile = page.locator("[data-testid=stPlotlyChart]").first.locator(".scatterlayer .point").first
+    tile.scroll_into_view_if_needed()
+    box = tile.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    total = deals.count_deals(cur, Filters(), category=first["stated"], notes_say=first["said"])
+    page.wait_for_selector(f"text=— {total:,} deal", timeout=30_000)
+    settle(page)
+    bar = page.locator("[data-testid=stPlotlyChart]").nth(1).locator(".trace.bars").first.locator(
+        ".point path").last  # the phrase used most in this reason's notes (its bar is the widest)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+    page.wait_for_selector("text=losses whose notes say", timeout=30_000)
+    settle(page)
+    shoot(page, "what-buyers-said-drill")
