@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.errors import DebriefError
-from analytics.metrics import comebacks
-from analytics.present import charts, tables
+from analytics.metrics import comebacks, winback
+from analytics.present import charts, downloads, tables
 from analytics.present import formatting as fmt
 from analytics.ui import session, share, shell, widgets
 
@@ -84,6 +84,40 @@ if summary["eligible"]:
                                            reference_label="All"), key=key)
     st.caption(charts.SMALL_SAMPLE_NOTE.replace("closed deals", "eligible accounts"))
 
+st.subheader("Win-back list: who to call next", anchor=False)
+winback_list = session.load(winback.winback_list, ctx.filters, settings)
+if winback_list.empty:
+    st.caption("No lost account is due: none not yet back was lost long enough ago (and within "
+               f"{fmt.horizon_label(horizon)}) for accounts lost for the same reason to usually return.")
+else:
+    top_left, top_right = st.columns([3, 1], vertical_alignment="center")
+    top_left.markdown(
+        f"**{fmt.fmt_count(len(winback_list))} accounts to call** · not back yet, lost long enough ago "
+        f"that accounts lost for the same reason usually return, and within {fmt.horizon_label(horizon)}. "
+        "Best first: lost amount × the comeback rate of their loss reason.")
+    top_right.download_button("Download the win-back list", downloads.winback_csv(winback_list),
+                              file_name="debrief-win-back.csv", mime="text/csv", key="cb_winback_download",
+                              icon=":material/download:", width="stretch")
+    st.dataframe(
+        tables.labelled_categories(winback_list), hide_index=True, width="stretch",
+        placeholder=fmt.DASH, height=tables.table_height(len(winback_list), 420),
+        column_order=list(downloads.WINBACK_LABELS)[:-1],
+        column_config={
+            "account_name": st.column_config.TextColumn("Account", width="medium"),
+            "loss_date": widgets.date_column("Lost on"),
+            "category": "Loss reason",
+            "competitor": "Lost to",
+            "lost_amount": widgets.money_column("Lost amount"),
+            "days_since_loss": st.column_config.NumberColumn("Days since loss", format="%d"),
+            "usual_days": st.column_config.NumberColumn(
+                "Usual days to come back", format="%d",
+                help="Median days to come back of the accounts lost for the same reason (every reason's "
+                     f"when fewer than {winback.MIN_RETURNED} of them came back)."),
+            "reason_comeback_rate": widgets.rate_column("Reason's comeback rate"),
+            "score": widgets.money_column("Score (amount × rate)"),
+        },
+    )
+
 st.subheader("Accounts that came back", anchor=False)
 returned = session.load(comebacks.returned_accounts, ctx.filters, settings)
 if returned.empty:
@@ -92,8 +126,9 @@ else:
     st.dataframe(
         tables.labelled_categories(returned, "loss_reason"), hide_index=True, width="stretch",
         placeholder=fmt.DASH,
+        # "Days later" beside "Won on", not off the right edge behind the long account names.
         column_order=["account_name", "loss_date", "loss_reason", "lost_to", "lost_amount",
-                      "comeback_date", "comeback_account_name", "comeback_amount", "days_to_comeback"],
+                      "comeback_date", "days_to_comeback", "comeback_account_name", "comeback_amount"],
         column_config={
             "account_name": st.column_config.TextColumn("Account (when lost)", width="medium"),
             "loss_date": widgets.date_column("Lost on"),

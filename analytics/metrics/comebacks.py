@@ -110,6 +110,8 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
     30 days.
     """
     where, where_params = filters.where("o")
+    lost_from, lost_params = filters.source("o")  # amounts in ``filters.currency`` only
+    wins_from, wins_params = filters.source("w")
     dims = ", ".join(f"o.{name}" for name in DIMENSIONS)
     anchor_dims = ", ".join(f"f.{name}" for name in DIMENSIONS)
     sql = f"""
@@ -118,7 +120,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
                    o.loss_reason, {dims}, o.amount,
                    row_number() OVER (PARTITION BY o.account_key
                                       ORDER BY o.close_date, o.opportunity_id) AS rn
-            FROM opportunities o
+            FROM {lost_from}
             WHERE {outcome_is('lost')} AND o.account_key IS NOT NULL
               AND o.close_date IS NOT NULL AND ({where})
         ),
@@ -128,7 +130,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
                    row_number() OVER (PARTITION BY f.account_key
                                       ORDER BY w.close_date, w.opportunity_id) AS rn
             FROM first_loss f
-            JOIN opportunities w
+            JOIN {wins_from}
               ON w.account_key = f.account_key AND {outcome_is('won', 'w')}
              AND w.close_date > f.close_date
         ),
@@ -144,7 +146,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
             LEFT JOIN wins c ON c.account_key = f.account_key AND c.rn = 1
         )
     """
-    return sql, [*where_params, as_of]
+    return sql, [*lost_params, *where_params, *wins_params, as_of]
 
 
 #: ``eligible`` (watched for the whole horizon), given the horizon as its parameter.
