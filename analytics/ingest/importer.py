@@ -31,13 +31,11 @@ import pyarrow as pa
 from analytics.categories import recategorise
 from analytics.ingest.normalise import ImportOptions, Prepared, prepare, prepare_bytes
 from analytics.lake import write
-from analytics.store import OPPORTUNITY_COLUMN_NAMES, OPPORTUNITY_COLUMNS
+from analytics.store import OPPORTUNITY_COLUMN_NAMES
 
 #: Columns compared to decide whether a re-imported row changed.
 COMPARED = tuple(c for c in OPPORTUNITY_COLUMN_NAMES
                  if c not in ("import_id", "source_line", "loss_reason"))
-_ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.date32(), "DOUBLE": pa.float64(),
-                "INTEGER": pa.int32(), "JSON": pa.string()}
 
 
 @dataclass(frozen=True)
@@ -57,23 +55,13 @@ class ImportResult:
 # --------------------------------------------------------------------------- writing
 
 
-def _arrow(rows: list[dict[str, object]], import_id: int) -> pa.Table:
-    """The rows as an Arrow table of the opportunities columns, ``import_id`` a constant
-    column (the rows themselves are not changed)."""
-    columns = {}
-    for name, sql_type in OPPORTUNITY_COLUMNS:
-        arrow_type = _ARROW_TYPES[sql_type.split()[0]]
-        values = [import_id] * len(rows) if name == "import_id" else [r.get(name) for r in rows]
-        columns[name] = pa.array(values, type=arrow_type)
-    return pa.table(columns)
-
-
-def _stage_incoming(cur: duckdb.DuckDBPyConnection, rows: list[dict[str, object]],
+def _stage_incoming(cur: duckdb.DuckDBPyConnection, rows: pa.Table,
                     import_id: int) -> tuple[int, int]:
-    """Temp tables ``incoming`` (the rows) and ``matched`` (those whose id is stored, and
-    whether they are the same); returns how many changed and how many did not."""
-    cur.register("incoming_arrow", _arrow(rows, import_id))
-    cur.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_arrow")
+    """Temp tables ``incoming`` (the rows, given ``import_id``) and ``matched`` (those whose
+    id is stored, and whether they are the same); returns how many changed and how many did not."""
+    cur.register("incoming_arrow", rows)
+    cur.execute("CREATE OR REPLACE TEMP TABLE incoming AS "
+                "SELECT * REPLACE (CAST(? AS INTEGER) AS import_id) FROM incoming_arrow", [import_id])
     cur.unregister("incoming_arrow")
     same = " AND ".join(f"o.{c} IS NOT DISTINCT FROM i.{c}" for c in COMPARED)
     cur.execute(
@@ -137,7 +125,7 @@ def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime)
     def body(cur: duckdb.DuckDBPyConnection) -> ImportResult:
         import_id = cur.execute(
             "SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
-        updated, unchanged = _stage_incoming(cur, prepared.rows, import_id)
+        updated, unchanged = _stage_incoming(cur, prepared.rows.table, import_id)
         _write_incoming(cur, import_id)
         recategorise(cur, "import_id = ?", [import_id])
         result = ImportResult(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.errors import UnusableFileError
-from analytics.ingest import dialects
+from analytics.ingest import columnar, dialects
 from analytics.ingest.headers import ColumnMap, build_column_map, normalise_header
 from analytics.ingest.outcome import outcome_of
 from analytics.ingest.parsing import (
@@ -37,6 +37,7 @@ from analytics.ingest.records import (  # noqa: F401 (the field tables were defi
     parse_record,
     parser_value,
 )
+from analytics.ingest.rows import Reject, Rows, rows_to_arrow
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,6 @@ class ImportOptions:
 
 
 @dataclass
-class Reject:
-    line: int
-    raw: str
-    reason: str
-
-
-@dataclass
 class Prepared:
     """A parsed file, ready to commit."""
 
@@ -64,7 +58,7 @@ class Prepared:
     dialect: str
     table: RawTable
     column_map: ColumnMap
-    rows: list[dict[str, object]]
+    rows: Rows  # the parsed rows (an Arrow table shown as row dicts)
     rejects: list[Reject]
     duplicates: int
     notes: list[str]
@@ -196,13 +190,19 @@ def _plan_reading(table: RawTable, dialect: str, cmap: ColumnMap,
 
 @dataclass(frozen=True)
 class _Records:
-    rows: list[dict[str, object]]
+    rows: Rows
     rejects: list[Reject]
     duplicates: int  # exact repeats of an earlier record, skipped
 
 
 def _parse_records(table: RawTable, reading: Reading) -> _Records:
-    """Every record parsed: exact repeats skipped, a reused opportunity id rejected."""
+    """Every record parsed: exact repeats skipped, a reused opportunity id rejected.
+
+    A CSV is parsed a column at a time (:mod:`analytics.ingest.columnar`); an XLSX,
+    whose cells keep their types, record by record."""
+    if columnar.can_parse(table):
+        parsed = columnar.parse_columns(table, reading)
+        return _Records(Rows(parsed.rows), parsed.rejects, parsed.duplicates)
     rows: list[dict[str, object]] = []
     rejects: list[Reject] = []
     seen_records: set[tuple[str, ...]] = set()
@@ -214,22 +214,18 @@ def _parse_records(table: RawTable, reading: Reading) -> _Records:
             duplicates += 1
             continue
         seen_records.add(signature)
-        try:
-            row = parse_record(cells, reading)
-        except ParseError as exc:
-            rejects.append(Reject(line, table.raw_text(cells), str(exc)))
+        row = columnar.parse_one(table, reading, line, cells)
+        if isinstance(row, Reject):
+            rejects.append(row)
             continue
-        row["source_line"] = line
         opp_id = str(row["opportunity_id"])
         if opp_id in line_of_id:
             rejects.append(Reject(line, table.raw_text(cells),
-                                  f"opportunity id {opp_id!r} already appears on line "
-                                  f"{line_of_id[opp_id]} of this file with other values; "
-                                  "the first one was kept"))
+                                  columnar.reused_id_reason(opp_id, line_of_id[opp_id])))
             continue
         line_of_id[opp_id] = line
         rows.append(row)
-    return _Records(rows, rejects, duplicates)
+    return _Records(Rows(rows_to_arrow(rows)), rejects, duplicates)
 
 
 def _outcome_notes(table: RawTable, records: _Records) -> list[str]:

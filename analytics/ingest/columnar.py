@@ -1,0 +1,279 @@
+"""Parsing a read CSV export a whole column at a time, in DuckDB (no Python loop per record).
+
+:func:`parse_columns` takes the records of a :class:`~analytics.ingest.reading.RawTable`
+and the :class:`~analytics.ingest.records.Reading` decided for it, and gives the same
+rows, rejects and duplicate count as parsing record by record with
+:func:`~analytics.ingest.records.parse_record`:
+
+* the cells go to an in-memory DuckDB database as one text column each;
+* exact repeats of an earlier record are found with a window over every cell;
+* every field is parsed by the SQL of :mod:`analytics.ingest.column_sql`, which also
+  says, per record, whether every cell was in a form it reads exactly as Python does;
+* the few records that are not (odd forms, and every record with an error) are parsed
+  by :func:`parse_record` itself, which gives the reject reason;
+* an opportunity id reused by a later record is found with a window, and rejected.
+
+Text cells only (CSV); XLSX cells keep their Python types and are parsed record by record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from analytics.ingest import column_sql as sql
+from analytics.ingest.cells import ParseError
+from analytics.ingest.headers import LOST_TIME, WON_TIME, normalise_header
+from analytics.ingest.identity import normalise_name
+from analytics.ingest.limits import MAX_CELL_CHARS
+from analytics.ingest.outcome import outcome_of
+from analytics.ingest.reading import RawTable
+from analytics.ingest.records import MONEY_FIELDS, TEXT_FIELDS, Reading, cell_text, parse_record
+from analytics.ingest.rows import Reject, rows_to_arrow
+from analytics.store import OPPORTUNITY_COLUMNS
+
+
+@dataclass(frozen=True)
+class Parsed:
+    rows: pa.Table  # the opportunities columns, import_id NULL, in file order
+    rejects: list[Reject]  # in file order
+    duplicates: int
+
+
+def can_parse(table: RawTable) -> bool:
+    """Whether :func:`parse_columns` reads this table: every cell is text (a CSV)."""
+    return table.kind == "csv"
+
+
+# --------------------------------------------------------------------------- cells in
+
+
+def _cells_table(table: RawTable, reading: Reading) -> pa.Table:
+    """One row per record: its position, line, cell count, the cells beyond the header's
+    width joined (for the duplicate test), whether it must be parsed in Python, and one
+    text column per header column (short records padded with NULL)."""
+    width = reading.width
+    records = table.records
+    lengths = [len(cells) for _, cells in records]
+    odd = [n > width or (n < width and not reading.pad_short) for n in lengths]
+    padded = [cells if len(cells) == width else (cells + [None] * (width - len(cells)))[:width]
+              for _, cells in records]
+    tails: list[str | None] = [None] * len(records)
+    for position in (i for i, n in enumerate(lengths) if n > width):
+        tails[position] = "\x1f".join(str(c) for c in records[position][1][width:])
+    columns = list(zip(*padded, strict=True)) if padded else [()] * width
+    data = {"idx": pa.array(range(len(records)), pa.int64()),
+            "line": pa.array([line for line, _ in records], pa.int64()),
+            "n": pa.array(lengths, pa.int32()), "tail": pa.array(tails, pa.string()),
+            "odd": pa.array(odd, pa.bool_())}
+    data.update((f"c{i}", pa.array(column, pa.string())) for i, column in enumerate(columns))
+    return pa.table(data)
+
+
+# --------------------------------------------------------------------------- the SQL
+
+
+def _close_order(reading: Reading, outcome: str) -> list[int]:
+    """records._close_date's column order for a deal of this outcome."""
+    cmap = reading.cmap
+    preferred = WON_TIME if outcome == "won" else LOST_TIME if outcome == "lost" else None
+    return sorted(cmap.close_columns, key=lambda i: normalise_header(cmap.headers[i]) != preferred)
+
+
+def _field_stages(reading: Reading) -> tuple[list[dict[str, str]], list[str]]:
+    """The staged parsers of every mapped value field, and their ``ok`` names."""
+    fields = reading.cmap.fields
+    parsers: list[sql.Stages] = []
+    for name in MONEY_FIELDS:
+        if name in fields:
+            parsers.append(sql.amount(name, f"t{fields[name]}", name in reading.decimal_commas))
+    if "fit_score" in fields:
+        parsers.append(sql.fit("fit_score", f"t{fields['fit_score']}", reading.scale))
+    date_columns = set(reading.cmap.close_columns)
+    if "created_date" in fields:
+        date_columns.add(fields["created_date"])
+    for index in sorted(date_columns):
+        order = reading.orders.get(index)
+        parsers.append(sql.date(f"d{index}", f"t{index}", bool(order and order.day_first)))
+    stages: list[dict[str, str]] = [{} for _ in range(sql.STAGES)]
+    for parser in parsers:
+        for stage, names in zip(stages, parser, strict=True):
+            stage.update(names)
+    oks = [name for stage in stages for name in stage if name.endswith("_ok")]
+    return stages, oks
+
+
+def _text_of(reading: Reading, name: str) -> str:
+    index = reading.cmap.fields.get(name)
+    return "NULL::VARCHAR" if index is None else f"t{index}"
+
+
+def _extras(reading: Reading) -> tuple[str, list[str]]:
+    """records._extras_json as SQL, and the tests that it writes what json.dumps would."""
+    import json
+
+    extras = sorted(reading.cmap.extras.items(), key=lambda item: item[1])
+    if not extras:
+        return "'{}'", []
+    pieces = ", ".join(
+        f"CASE WHEN t{i} IS NOT NULL THEN {sql.quote(json.dumps(name, ensure_ascii=False) + ': ')}"
+        f" || {sql.json_string(f't{i}')} END" for i, name in extras)
+    safe = [f"(t{i} IS NULL OR {sql.json_safe(f't{i}')})" for i, _ in extras]
+    return f"'{{' || concat_ws(', ', {pieces}) || '}}'", safe
+
+
+def _assemble(reading: Reading, oks: list[str]) -> str:
+    """The last stage: every opportunities column, and ``ok``."""
+    fields = reading.cmap.fields
+    text_of = {name: _text_of(reading, name) for name in TEXT_FIELDS}
+    closes = {o: ", ".join(f"d{i}" for i in _close_order(reading, o)) or "NULL::DATE"
+              for o in ("won", "lost", "open")}
+    close = (f"CASE outcome WHEN 'won' THEN coalesce({closes['won']}, NULL::DATE) "
+             f"WHEN 'lost' THEN coalesce({closes['lost']}, NULL::DATE) "
+             f"ELSE coalesce({closes['open']}, NULL::DATE) END")
+    created = f"d{fields['created_date']}" if "created_date" in fields else "NULL::DATE"
+    amount_mark = "amount_cur" if "amount" in fields else "NULL::VARCHAR"
+    currency = f"coalesce(currency_code, {amount_mark})"
+    name, account = text_of["account_name"], text_of["account_id"]
+    key = f"CASE WHEN {account} IS NOT NULL THEN {account} ELSE name_key END"
+    stable = (f"'h-' || substr(sha1($dialect || chr(31) || coalesce({name}, '') || chr(31) || "
+              f"coalesce({text_of['opportunity_name']}, '') || chr(31) || "
+              f"coalesce(CAST({created} AS VARCHAR), '')), 1, 16)")
+    extras, extras_safe = _extras(reading)
+    widest = "greatest(" + ", ".join(f"coalesce(length(c{i}), 0)" for i in range(reading.width)) + ")"
+    checks = ["NOT odd", f"{text_of['stage']} IS NOT NULL", f"{widest} <= {MAX_CELL_CHARS}",
+              f"NOT (outcome IN ('won', 'lost') AND ({close}) IS NULL)", *oks, *extras_safe]
+    columns = {
+        **text_of,
+        "opportunity_id": f"coalesce({_text_of(reading, 'opportunity_id')}, {stable})",
+        "account_key": key, "created_date": created, "close_date": close,
+        "loss_stage": f"CASE WHEN outcome = 'lost' THEN {text_of['loss_stage']} END",
+        "outcome": "outcome", "currency": currency,
+        **{money: money if money in fields else "NULL::DOUBLE" for money in MONEY_FIELDS},
+        "fit_score": "fit_score" if "fit_score" in fields else "NULL::DOUBLE",
+        "loss_reason": "NULL::VARCHAR", "source": "$dialect", "source_line": "line",
+        "extras": extras, "import_id": "NULL::INTEGER",
+    }
+    select = ", ".join(f"CAST({columns[c]} AS {t.split()[0].replace('JSON', 'VARCHAR')}) AS {c}"
+                       for c, t in OPPORTUNITY_COLUMNS)
+    return f"idx, {select}, coalesce({' AND '.join(checks)}, FALSE) AS ok"
+
+
+def _query(reading: Reading) -> str:
+    """The whole parse, as one SELECT over ``cells`` (non-repeated records only)."""
+    width = reading.width
+    texts = ", ".join(f"{sql.text(f'c{i}')} AS t{i}" for i in range(width))
+    signature = ", ".join(["n", "tail", *(f"c{i}" for i in range(width))])
+    joins = " ".join(
+        f"LEFT JOIN {table} {alias} ON {alias}.v = b.c{reading.cmap.fields[field]}"
+        for field, alias, table in (("stage", "so", "stage_outcomes"), ("account_name", "nk", "name_keys"),
+                                    ("currency", "cc", "currency_codes"))
+        if field in reading.cmap.fields)
+    looked_up = ", ".join(
+        f"{f'{alias}.out' if field in reading.cmap.fields else 'NULL::VARCHAR'} AS {name}"
+        for field, alias, name in (("stage", "so", "outcome"), ("account_name", "nk", "name_key"),
+                                   ("currency", "cc", "currency_code")))
+    ctes = [f"""b AS (SELECT *, {texts} FROM cells
+                QUALIFY row_number() OVER (PARTITION BY {signature} ORDER BY idx) = 1)""",
+            f"s0 AS (SELECT b.*, {looked_up} FROM b {joins})"]
+    stages, oks = _field_stages(reading)
+    for number, stage in enumerate(stages, start=1):
+        body = ", ".join(f"{expr} AS {name}" for name, expr in stage.items()) or "NULL AS _none"
+        ctes.append(f"s{number} AS (SELECT *, {body} FROM s{number - 1})")
+    return f"WITH {', '.join(ctes)} SELECT {_assemble(reading, oks)} FROM s{len(stages)}"
+
+
+# --------------------------------------------------------------------------- the parse
+
+
+def _upper(text: str) -> str:
+    return text.upper()
+
+
+#: Per-value lookups done in Python, once per distinct cell (few values: stages, account
+#: names, currency codes): field -> (table, function of the trimmed, non-blank text).
+_LOOKUPS: dict[str, tuple[str, Callable[[str], str | None]]] = {
+    "stage": ("stage_outcomes", outcome_of),
+    "account_name": ("name_keys", lambda name: normalise_name(name) or None),
+    "currency": ("currency_codes", _upper),
+}
+
+
+def _lookups(con: duckdb.DuckDBPyConnection, reading: Reading) -> None:
+    """Register one table (cell ``v`` → ``out``) per lookup of a mapped field, built from
+    the column's distinct cells (a blank cell has no row)."""
+    for name, (table_name, function) in _LOOKUPS.items():
+        index = reading.cmap.fields.get(name)
+        cells = [] if index is None else [
+            r[0] for r in con.execute(f"SELECT DISTINCT c{index} FROM cells").fetchall()]
+        pairs = [(cell, function(text)) for cell in cells if (text := cell_text(cell)) is not None]
+        con.register(table_name, pa.table({"v": pa.array([c for c, _ in pairs], pa.string()),
+                                           "out": pa.array([o for _, o in pairs], pa.string())}))
+
+
+def parse_one(table: RawTable, reading: Reading, line: int,
+              cells: list[object]) -> dict[str, object] | Reject:
+    """:func:`parse_record` of one record: its row (``source_line`` set) or its reject."""
+    try:
+        row = parse_record(cells, reading)
+    except ParseError as exc:
+        return Reject(line, table.raw_text(cells), str(exc))
+    row["source_line"] = line
+    return row
+
+
+def reused_id_reason(opp_id: str, first_line: int) -> str:
+    """The reject reason of a record whose opportunity id an earlier record has."""
+    return (f"opportunity id {opp_id!r} already appears on line {first_line} of this file "
+            "with other values; the first one was kept")
+
+
+def _row_by_row(table: RawTable, reading: Reading,
+                positions: Sequence[int]) -> tuple[list[dict[str, object]], list[Reject]]:
+    """parse_record for the records the SQL left out."""
+    parsed = [parse_one(table, reading, *table.records[position]) for position in positions]
+    return ([r for r in parsed if not isinstance(r, Reject)],
+            [r for r in parsed if isinstance(r, Reject)])
+
+
+def _reused_ids(con: duckdb.DuckDBPyConnection, table: RawTable,
+                line_positions: dict[int, int]) -> tuple[pa.Table, list[Reject]]:
+    """Keep the first record of each opportunity id; reject the later ones."""
+    kept = con.execute(
+        """SELECT * EXCLUDE (first_line) FROM (SELECT *, min(source_line) OVER
+           (PARTITION BY opportunity_id) AS first_line FROM parsed)
+           WHERE source_line = first_line ORDER BY source_line""").to_arrow_table()
+    reused = con.execute(
+        """SELECT source_line, opportunity_id, first_line FROM (SELECT source_line, opportunity_id,
+           min(source_line) OVER (PARTITION BY opportunity_id) AS first_line FROM parsed)
+           WHERE source_line > first_line""").fetchall()
+    rejects = [Reject(line, table.raw_text(table.records[line_positions[line]][1]),
+                      reused_id_reason(opp_id, first)) for line, opp_id, first in reused]
+    return kept, rejects
+
+
+def parse_columns(table: RawTable, reading: Reading) -> Parsed:
+    """Rows, rejects and repeats of a text table, as the record-by-record parse gives them."""
+    schema = rows_to_arrow([]).schema
+    con = duckdb.connect()
+    try:
+        con.register("cells", _cells_table(table, reading))
+        _lookups(con, reading)
+        con.execute(f"CREATE TEMP TABLE parsed_all AS {_query(reading)}",
+                    {"dialect": reading.dialect})
+        kept_records = con.execute("SELECT count(*) FROM parsed_all").fetchone()[0]
+        fast = con.execute("SELECT * EXCLUDE (idx, ok) FROM parsed_all WHERE ok").to_arrow_table()
+        slow = [r[0] for r in con.execute(
+            "SELECT idx FROM parsed_all WHERE NOT ok ORDER BY idx").fetchall()]
+        con.execute("DROP TABLE parsed_all")
+        rows, rejects = _row_by_row(table, reading, slow)
+        con.register("parsed", pa.concat_tables([fast.cast(schema), rows_to_arrow(rows)]))
+        lines = {line: position for position, (line, _) in enumerate(table.records)}
+        kept, reused = _reused_ids(con, table, lines)
+    finally:
+        con.close()
+    rejects = sorted(rejects + reused, key=lambda r: r.line)
+    return Parsed(kept.cast(schema), rejects, len(table.records) - kept_records)
