@@ -95,3 +95,13 @@ def test_single_currency_data_is_summed_as_stored(tmp_path: Path) -> None:
     assert amount_currencies(cur) == [] and choose_currency(cur, None) is None
     assert choose_currency(cur, "usd") is None  # the only currency: amounts as stored
     assert winrates.headline(cur, Filters()).amount_win_rate == 0.25
+
+
+def test_cli_report_says_which_currency(tmp_path: Path) -> None:
+    db = tmp_path / "c.duckdb"
+    con = connect(db)
+    insert_deals(con, ROWS)
+    con.close()
+    out = tmp_path / "r.html"
+    assert run(["report", "--db", str(db), "--out", str(out), "--currency", "EUR"]) == 0
+    assert "Amounts are EUR only" in out.read_text()

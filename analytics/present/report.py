@@ -46,7 +46,7 @@ from analytics.metrics.summary import summary
 from analytics.metrics.winrates import headline
 from analytics.present import charts, notes_charts
 from analytics.present import formatting as fmt
-from analytics.present.money import currency_note, money_symbol
+from analytics.present.money import chosen_symbol, currency_note
 from analytics.present.price_fit_text import evidence_summary, evidence_warning, explain
 
 #: Section id → heading, in the order the report shows them.
@@ -272,7 +272,7 @@ def render_report(cur: duckdb.DuckDBPyConnection, filters: Filters, price_settin
     s = summary(cur, filters, price_settings=price_settings, comeback_settings=comeback_settings)
     head = headline(cur, filters)
     codes = deals.currencies(cur)
-    symbol = money_symbol(codes)
+    symbol = chosen_symbol(codes, filters.currency)  # amounts are in filters.currency on mixed data
     closed = s["deals"]["won"] + s["deals"]["lost"]
     first, last = _close_range(cur, filters)
     context: dict[str, Any] = {
@@ -282,7 +282,7 @@ def render_report(cur: duckdb.DuckDBPyConnection, filters: Filters, price_settin
         "deals": {k: _num(s, ("deals", k), fmt.fmt_count) for k in ("total", "won", "lost", "open")},
         "closed": fmt.fmt_count(closed),
         "close_from": fmt.fmt_date(first), "close_to": fmt.fmt_date(last),
-        "currency_note": currency_note(codes),
+        "currency_note": currency_note(codes, filters.currency),
         "has_data": s["deals"]["total"] > 0, "has_closed": closed > 0,
         "plotlyjs": None, "notes": None,
     }
