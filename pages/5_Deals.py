@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.metrics import deals
+from analytics.present import downloads
 from analytics.present import formatting as fmt
 from analytics.ui import session, shell, widgets
 
@@ -39,9 +40,10 @@ top_left, top_right = st.columns([3, 1], vertical_alignment="center")
 rows = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
                     limit=size, offset=fmt.page_offset(page, size))
 top_left.markdown(f"**{fmt.fmt_count(total)} deals** · showing {fmt.page_span(page, size, total)}")
-csv = session.load(deals.export_csv_bytes, ctx.filters, **criteria, order_by=order_by, descending=descending)
-top_right.download_button("Download CSV", csv, file_name="debrief-deals.csv", mime="text/csv",
-                          icon=":material/download:", key="deals_download", width="stretch")
+every = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
+                     limit=None)
+top_right.download_button("Download CSV", downloads.deals_csv(every), file_name="debrief-deals.csv",
+                          mime="text/csv", icon=":material/download:", key="deals_download", width="stretch")
 
 widgets.deals_table(rows, columns=["account_name", "opportunity_name", "owner", "outcome", "stage", "amount",
                                    "close_date", "cycle_days", "competitor", "loss_reason", "loss_reason_raw",

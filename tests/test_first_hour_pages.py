@@ -112,3 +112,21 @@ def test_deals_pagination_resets_without_the_session_state_warning(app, sample_d
     assert not at.exception
     assert "was created with a default value" not in caplog.text
     assert "showing 1–" in deal_total(at) or "showing 1 " in deal_total(at)
+
+
+def test_deal_download_uses_the_labels_the_page_shows() -> None:
+    import csv
+    import io
+
+    from analytics.present import downloads
+
+    con = new_store()
+    insert_deals(con, [deal(opportunity_id="X1", account_name="=HYPERLINK(1)", outcome="lost",
+                            loss_reason_raw="Missing features", close_date=date(2024, 1, 2))])
+    df = deals.list_deals(con.cursor(), Filters(), limit=None)
+    rows = list(csv.DictReader(io.StringIO(downloads.deals_csv(df).decode())))
+    assert rows[0]["Deal ID"] == "X1" and rows[0]["Outcome"] == "Lost"
+    assert rows[0]["Loss category"] == "Product fit"  # not product_fit
+    assert rows[0]["Loss reason (as written)"] == "Missing features"
+    assert rows[0]["Account"] == "'=HYPERLINK(1)"  # formula-safe
+    assert "opportunity_id" not in rows[0] and "loss_reason" not in rows[0]

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from analytics.present.formatting import category_label
-from analytics.present.tables import safe_csv
+from analytics.present.formatting import category_label, field_label
+from analytics.present.tables import prettify_deals, safe_csv
 
 #: The win-back list's columns as the Comebacks page labels them, in its order.
 WINBACK_LABELS: dict[str, str] = {
@@ -33,6 +33,14 @@ def labelled_csv(df: pd.DataFrame, labels: Mapping[str, str], *,
     for column in categories:
         out[column] = out[column].map(category_label)
     return safe_csv(out.rename(columns=dict(labels)))
+
+
+def deals_csv(df: pd.DataFrame) -> bytes:
+    """A deal list (:data:`analytics.metrics.deals.DEAL_COLUMNS`) as the Deals page shows it:
+    ``Deal ID``, ``Loss reason`` … as headers; outcomes, loss categories and price classes as
+    their labels (``Product fit``, not ``product_fit``); formula-safe."""
+    shown = prettify_deals(df)
+    return safe_csv(shown.rename(columns={name: field_label(name) for name in shown.columns}))
 
 
 def winback_csv(df: pd.DataFrame) -> bytes:
