@@ -87,7 +87,6 @@ for tab, klass in zip(tabs, price_fit.PRICE_CLASSES, strict=True):
         if rows.empty:
             st.caption("No deal in this class.")
         else:
-            widgets.deals_table(rows, columns=["account_name", "opportunity_name", "owner", "close_date",
-                                               "amount", "competitor", "competitor_price", "budget",
-                                               "price_gap", "fit_score"],
-                                max_height=400)
+            # The evidence that decides the class first, and why a blank is blank.
+            widgets.deals_table(price_fit_text.with_missing_evidence(rows),
+                                columns=price_fit_text.CLASS_TABLE_COLUMNS, max_height=400)

@@ -130,3 +130,16 @@ def test_deal_download_uses_the_labels_the_page_shows() -> None:
     assert rows[0]["Loss reason (as written)"] == "Missing features"
     assert rows[0]["Account"] == "'=HYPERLINK(1)"  # formula-safe
     assert "opportunity_id" not in rows[0] and "loss_reason" not in rows[0]
+
+
+def test_price_class_tables_show_the_evidence_first_and_why_it_is_missing(app, sample_db: Path) -> None:
+    from analytics.present.price_fit_text import CLASS_TABLE_COLUMNS
+
+    at = app(sample_db, PAGES["Price vs fit"])
+    assert not at.exception
+    tables_ = [d for d in at.dataframe if "missing_evidence" in d.value.columns]
+    assert tables_, "no per-class table"
+    assert CLASS_TABLE_COLUMNS[:3] == ["fit_score", "price_gap", "gap_basis"]
+    unknown = next(t.value for t in tables_ if t.value["fit_score"].isna().any())
+    blank_fit = unknown[unknown["fit_score"].isna()]
+    assert blank_fit["missing_evidence"].str.contains("no fit score").all()

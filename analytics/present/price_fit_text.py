@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pandas as pd
+
 from analytics.metrics.price_fit import PriceFitSettings
 
 #: What each missing piece of evidence is for, and the export columns that would give it.
@@ -76,3 +78,37 @@ def explain(fit_threshold: float, tolerance_pct: float, bracket_factor: float) -
             "The fit score, or a price to compare with, is missing, so the evidence cannot decide.",
             "Record fit and the competitor's price or budget in the CRM to classify these."),
     }
+
+
+#: The per-class deal table: the evidence that decides the class first, then who.
+CLASS_TABLE_COLUMNS = ["fit_score", "price_gap", "gap_basis", "amount", "competitor_price", "budget",
+                       "missing_evidence", "account_name", "competitor", "close_date", "owner",
+                       "opportunity_name"]
+
+
+def _missing(fit_score: object, amount: object, competitor_price: object, budget: object) -> str | None:
+    """Why a price loss lacks evidence: ``no fit score``, ``no competitor price or budget``, ``no amount``."""
+    def known(value: object) -> bool:
+        return value is not None and not pd.isna(value)
+
+    reasons = []
+    if not known(fit_score):
+        reasons.append("no fit score")
+    if not any(known(v) and float(v) > 0 for v in (competitor_price, budget)):
+        reasons.append("no competitor price or budget")
+    if not known(amount):
+        reasons.append("no amount")
+    return ", ".join(reasons) or None
+
+
+def with_missing_evidence(rows: pd.DataFrame) -> pd.DataFrame:
+    """Price losses with a ``missing_evidence`` column saying why a blank is blank.
+
+    >>> df = pd.DataFrame({"fit_score": [None, 80.0], "amount": [100.0, 90.0],
+    ...                    "competitor_price": [None, 100.0], "budget": [None, None]})
+    >>> with_missing_evidence(df)["missing_evidence"].tolist()
+    ['no fit score, no competitor price or budget', None]
+    """
+    reasons = [_missing(*values) for values in
+               rows[["fit_score", "amount", "competitor_price", "budget"]].itertuples(index=False)]
+    return rows.assign(missing_evidence=pd.Series(reasons, index=rows.index, dtype=object))

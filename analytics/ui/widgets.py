@@ -54,7 +54,7 @@ DEAL_COLUMNS = ("opportunity_id", "account_name", "opportunity_name", "owner", "
                 "amount", "currency", "close_date", "created_date", "cycle_days", "competitor",
                 "loss_reason", "loss_reason_raw", "loss_notes", "segment", "region", "industry",
                 "product", "lead_source", "fit_score", "competitor_price", "budget", "price_gap",
-                "gap_basis", "price_class")
+                "gap_basis", "price_class", "missing_evidence")
 
 #: The columns formatted beyond a plain header, as a column-config maker taking the label.
 _DEAL_FORMATS: dict[str, Callable[[str], Any]] = {
