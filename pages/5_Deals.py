@@ -39,7 +39,7 @@ page, page_key = widgets.current_page(
 top_left, top_right = st.columns([3, 1], vertical_alignment="center")
 rows = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
                     limit=size, offset=fmt.page_offset(page, size))
-top_left.markdown(f"**{fmt.fmt_count(total)} deals** · showing {fmt.page_span(page, size, total)}")
+top_left.markdown(f"**{fmt.counted(total, 'deal')}** · showing {fmt.page_span(page, size, total)}")
 every = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
                      limit=None)
 top_right.download_button("Download CSV", downloads.deals_csv(every), file_name="debrief-deals.csv",

@@ -21,7 +21,7 @@ for result in st.session_state.get("import_results", []):
         for col, (label, count) in zip(st.columns(6), import_tables.result_counts(result), strict=True):
             col.metric(label, fmt.fmt_count(count))
         for note in result.notes:
-            st.caption(f":material/info: {note}")
+            st.caption(f":material/info: {import_tables.readable_note(note)}")
         if result.rejected:
             st.download_button(f"Download the {result.rejected:,} rejected rows (CSV)",
                                importing.rejected_csv(result.import_id),
@@ -55,7 +55,8 @@ for upload in uploads or []:
             continue
         if source == "auto":
             st.caption(f"Detected: **{fmt.DIALECT_LABELS.get(auto.dialect, auto.dialect)}** export · "
-                       f"{auto.table.encoding} · {auto.rows_read:,} rows")
+                       f"{import_tables.encoding_label(auto.table.encoding)} · "
+                       f"{fmt.counted(auto.rows_read, 'row')}")
 
         st.markdown("**Preview** (first rows, as read)")
         st.dataframe(import_tables.preview_frame(auto), hide_index=True, width="stretch", height=250)
@@ -86,7 +87,7 @@ for upload in uploads or []:
         cols[2].metric("Will be rejected", fmt.fmt_count(len(prepared.rejects)))
         cols[3].metric("Exact duplicates", fmt.fmt_count(prepared.duplicates))
         for note in prepared.notes:
-            st.caption(f":material/info: {note}")
+            st.caption(f":material/info: {import_tables.readable_note(note)}")
         if prepared.rejects:
             rejects = import_tables.rejects_frame(prepared)
             st.dataframe(rejects, hide_index=True, width="stretch",
@@ -100,9 +101,11 @@ for upload in uploads or []:
         else:
             st.warning("No row of this file can be loaded; fix the column mapping above.")
 
-if uploads:
-    label = f"Import {len(ready)} file{'s' if len(ready) != 1 else ''}"
-    if st.button(label, type="primary", disabled=not ready, key="import_button", icon=":material/upload:"):
+if uploads and not ready:
+    st.info("Nothing to import yet: no file above has a row that can be loaded.", icon=":material/info:")
+elif uploads:
+    label = f"Import {fmt.counted(len(ready), 'file')}"
+    if st.button(label, type="primary", key="import_button", icon=":material/upload:"):
         results = importing.run_imports(ready)
         st.session_state["import_results"] = results
         importing.clear_uploads()
@@ -122,7 +125,7 @@ else:
             c1.markdown(f"**#{row.import_id} · {row.file_name}**  \n{row.dialect} · "
                         f"{fmt.fmt_date(row.imported_at)}")
             c2.markdown(f"{row.loaded:,} loaded · {row.updated:,} updated · {row.unchanged:,} unchanged · "
-                        f"{row.duplicates:,} duplicates · {row.rejected:,} rejected")
+                        f"{fmt.counted(row.duplicates, 'duplicate')} · {row.rejected:,} rejected")
             if row.status == "Undone":
                 c3.markdown(f":gray[Undone {fmt.fmt_date(row.undone_at)}]")
             elif c3.button("Undo", key=f"undo_{row.import_id}", icon=":material/undo:", width="stretch"):

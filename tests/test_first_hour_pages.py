@@ -143,3 +143,28 @@ def test_price_class_tables_show_the_evidence_first_and_why_it_is_missing(app, s
     unknown = next(t.value for t in tables_ if t.value["fit_score"].isna().any())
     blank_fit = unknown[unknown["fit_score"].isna()]
     assert blank_fit["missing_evidence"].str.contains("no fit score").all()
+
+
+def test_import_page_wording_sizes_and_no_filters(app, sample_db: Path) -> None:
+    from analytics.present import formatting as fmt
+    from analytics.present.import_tables import readable_note
+
+    at = app(sample_db, PAGES["Import"], sample=True)
+    assert not at.exception
+    assert not at.sidebar.multiselect  # no filter where filters do nothing
+    assert not at.sidebar.date_input
+    text = "\n".join(m.value for m in at.markdown)
+    assert "sample data — import your own exports below" in text
+    assert "Go to Import" not in [b.proto.label for b in at.get("page_link")]
+    assert readable_note("Read as utf-8-sig text.") == "Read as UTF-8 with BOM text."
+    assert readable_note("Read as cp1252 text.") == "Read as Windows-1252 (Western European) text."
+    assert (fmt.fmt_size(255_800), fmt.fmt_size(0)) == ("255.8 KB", "0 B")  # as the uploader says
+    assert fmt.counted(1, "duplicate") == "1 duplicate" and fmt.page_span(1, 50, 1) == "1 of 1"
+
+
+def test_a_single_deal_reads_as_one(app, sample_db: Path, open_db) -> None:
+    one = open_db(sample_db).execute("SELECT account_name FROM opportunities GROUP BY 1 "
+                                     "HAVING count(*) = 1 ORDER BY 1 LIMIT 1").fetchone()[0]
+    at = app(sample_db, PAGES["Deals"], deals_search=one)
+    heading = next(m.value for m in at.markdown if m.value.startswith("**1 deal**"))
+    assert heading == "**1 deal** · showing 1 of 1"

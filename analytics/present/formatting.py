@@ -168,10 +168,16 @@ def fmt_money(value: float | None, symbol: str = "$") -> str:
 
 
 def fmt_size(size: int) -> str:
-    """File size: ``812 KB``, ``3.4 MB``."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):,.1f} MB"
-    return f"{max(1, round(size / 1024)):,} KB"
+    """File size in the units the file uploader uses (1 KB = 1,000 bytes), so the two agree.
+
+    >>> fmt_size(0), fmt_size(999), fmt_size(255_800), fmt_size(3_400_000)
+    ('0 B', '999 B', '255.8 KB', '3.4 MB')
+    """
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:,.1f} MB"
+    if size >= 1_000:
+        return f"{size / 1_000:,.1f} KB"
+    return f"{size:,} B"
 
 
 def fmt_date(value: object) -> str:
@@ -249,9 +255,19 @@ def page_offset(page: int, size: int) -> int:
 
 
 def page_span(page: int, size: int, total: int) -> str:
-    """``51–100 of 2,684``."""
+    """``51–100 of 2,684``; one row: ``1 of 1``."""
     first = page_offset(page, size) + 1
-    return f"{first:,}–{min(total, first + size - 1):,} of {total:,}"
+    last = min(total, first + size - 1)
+    return f"{first:,} of {total:,}" if last == first else f"{first:,}–{last:,} of {total:,}"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 deal``, ``2 deals``, ``1 duplicate``: the count and the noun in the right number.
+
+    >>> counted(1, "deal"), counted(2_500, "deal"), counted(1, "duplicate"), counted(0, "entry", "entries")
+    ('1 deal', '2,500 deals', '1 duplicate', '0 entries')
+    """
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
 
 
 def blank_as_text(value: object) -> str:

@@ -91,3 +91,27 @@ def rejects_frame(prepared: normalise.Prepared) -> pd.DataFrame:
     """The rows the import would refuse: file line, reason and the row as written."""
     return pd.DataFrame([{"line": r.line, "reason": r.reason, "raw": r.raw} for r in prepared.rejects],
                         columns=["line", "reason", "raw"])
+
+
+#: Encodings as a person knows them (the importer's notes and history name Python's codecs).
+ENCODING_LABELS = {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8",
+                   "cp1252": "Windows-1252 (Western European)", "latin-1": "Latin-1 (ISO-8859-1)",
+                   "utf-16": "UTF-16", "xlsx": "Excel workbook"}
+
+
+def encoding_label(name: str) -> str:
+    """``utf-8-sig`` → ``UTF-8 with BOM``; an unknown codec name is shown as it is."""
+    return ENCODING_LABELS.get(name, name)
+
+
+def readable_note(note: str) -> str:
+    """An import note with codec names as people say them; also for notes already stored in the
+    history, which keep the importer's wording.
+
+    >>> readable_note("Read as utf-8-sig text."), readable_note("Read as cp1252 text.")
+    ('Read as UTF-8 with BOM text.', 'Read as Windows-1252 (Western European) text.')
+    """
+    for name in sorted(ENCODING_LABELS, key=len, reverse=True):
+        if name not in ("utf-8", "xlsx") and name in note:
+            note = note.replace(name, ENCODING_LABELS[name])
+    return note

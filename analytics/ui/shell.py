@@ -115,7 +115,7 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
     cannot be opened; and — when ``needs_deals`` — when it holds no deal yet.
     """
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=":material/insights:",
-                       layout="wide", initial_sidebar_state="expanded")
+                       layout="wide", initial_sidebar_state="auto")  # collapsed on a phone
     who = auth.gate(APP_NAME)
     nav = st.sidebar.container()
     try:
@@ -123,12 +123,13 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
         total = session.load(deals.count_deals, Filters())
     except (DebriefError, duckdb.Error) as err:
         _unavailable(nav, title, err, who)
-    filters = sidebar_filters(title)
+    # The Import page shows no filters (they change nothing there); its links carry the last ones.
+    filters = FilterState().remembered() if title in WRITE_PAGES else sidebar_filters(title)
     _sidebar_nav(nav, title, filters, who)
     _header(title, intro, filters if needs_deals else None)
     if admin_only:
         auth.admin_page(who, admin_only)
-    sample_banner(filters, link=title not in WRITE_PAGES and who.can_write)
+    sample_banner(filters, link=title not in WRITE_PAGES and who.can_write, here=title in WRITE_PAGES)
     sample.mixed_banner(who.can_write)  # sample rows beside the user's own: say so, offer removal
     sample.restore_offer(who.can_write)
     session.show_flash()
@@ -168,14 +169,15 @@ def require_closed(ctx: PageContext) -> None:
     stop_without("closed deals", ctx.matching.closed)
 
 
-def sample_banner(filters: Filters, link: bool = True) -> None:
+def sample_banner(filters: Filters, link: bool = True, here: bool = False) -> None:
     """Say so while the app shows the sample exports only, with a link to the Import page."""
     if not session.showing_sample():
         return
     with st.container(border=True):
         left, right = st.columns([4, 1], vertical_alignment="center")
-        left.markdown(":material/science: **You are looking at sample data — import your own "
-                      "exports on the Import page.** The numbers come from a fictitious seller, "
+        where = "below" if here else "on the Import page"  # never "go to the page you are on"
+        left.markdown(f":material/science: **You are looking at sample data — import your own "
+                      f"exports {where}.** The numbers come from a fictitious seller, "
                       "Northwind Analytics.")
         if link:
             page_link("Import", filters, label="Go to Import", container=right)
