@@ -198,6 +198,9 @@ def test_a_quick_period_sets_the_dates(app, sample_db: Path, open_db) -> None:
     year = winrates.headline(open_db(sample_db), Filters(start=date(2024, 1, 1), end=date(2024, 12, 31)))
     assert metric(at, "Win rate").value == fmt.fmt_pct(year.win_rate.value)
     assert metric(at, "Win rate").delta  # a whole year has a previous year to compare with
+    assert at.selectbox(key="_period_preset").value == "2024"  # the box remembers the choice
+    at.switch_page(PAGES["Loss reasons"]).run()
+    assert at.selectbox(key="_period_preset").value == "2024"
 
 
 def test_filters_that_match_nothing_say_so(app, sample_db: Path, open_db) -> None:

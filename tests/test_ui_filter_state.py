@@ -20,11 +20,18 @@ def test_reset_clears_every_filter_key() -> None:
                        "competitor": []}
 
 
-def test_a_quick_period_sets_the_dates_and_empties_the_box() -> None:
+def test_a_quick_period_sets_the_dates_and_is_remembered_until_the_dates_change() -> None:
     presets = {"2024": (date(2024, 1, 1), date(2024, 12, 31))}
     session = {FilterState.PRESET: "2024"}
-    FilterState(session, {}).apply_preset(presets)
-    assert session == {FilterState.PRESET: None, "from": date(2024, 1, 1), "to": date(2024, 12, 31)}
+    state = FilterState(session, {})
+    state.apply_preset(presets)
+    assert (session["from"], session["to"]) == (date(2024, 1, 1), date(2024, 12, 31))
+    session.pop(FilterState.PRESET)  # another page: its box starts empty …
+    state.match_preset(presets)
+    assert session[FilterState.PRESET] == "2024"  # … and shows the chosen period again
+    session["from"] = date(2024, 2, 1)  # the user moves a date: no longer "2024"
+    state.match_preset(presets)
+    assert session[FilterState.PRESET] is None
 
 
 OPTIONS = {"segment": ["SMB", "Enterprise"], "region": ["EMEA"], "owner": [], "product": [],

@@ -66,6 +66,7 @@ class FilterState:
     """
 
     PRESET = "_period_preset"
+    PRESET_MEMORY = "_period_preset_chosen"
     MEMORY = "_filters_memory"
     LAST = "_address_written"
     WIDGET_KEYS: tuple[str, ...] = (*DATE_KEYS, *FILTER_DIMENSIONS, CURRENCY_KEY)
@@ -83,11 +84,21 @@ class FilterState:
             self.session[key] = []
 
     def apply_preset(self, presets: Mapping[str, Period]) -> None:
-        """Set the dates to the chosen quick period and empty the box (its ``on_change``)."""
+        """Set the dates to the chosen quick period and remember the choice (its ``on_change``)."""
         choice = self.session.get(self.PRESET)
         if choice in presets:
             self.session["from"], self.session["to"] = presets[choice]
-        self.session[self.PRESET] = None
+            self.session[self.PRESET_MEMORY] = choice
+
+    def match_preset(self, presets: Mapping[str, Period]) -> None:
+        """Before the box is drawn: it shows the chosen quick period (on every page) while the dates
+        are still that period's, and empties once the user changed them."""
+        chosen = self.session.get(self.PRESET) or self.session.get(self.PRESET_MEMORY)
+        if chosen in presets and presets[chosen] == (self.session.get("from"), self.session.get("to")):
+            self.session[self.PRESET] = self.session[self.PRESET_MEMORY] = chosen
+        else:
+            self.session[self.PRESET] = None
+            self.session.pop(self.PRESET_MEMORY, None)
 
     def address(self) -> dict[str, tuple[str, ...]]:
         """The page address's query parameters, each as a tuple of strings."""
@@ -161,6 +172,7 @@ def _dimension_options(key: str) -> list[str]:
 def _widgets(state: FilterState, presets: Mapping[str, Period], bounds: tuple[date | None, date | None],
              options: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """Draw the Quick period box, the two dates and the dimension boxes; returns their values."""
+    state.match_preset(presets)
     st.selectbox("Quick period", list(presets), index=None, key=state.PRESET,
                  placeholder="Pick a period…", on_change=state.apply_preset, args=(presets,),
                  help="Sets the close-date range below.")
