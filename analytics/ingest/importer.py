@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics.categories import recategorise
-from analytics.ingest.normalise import ImportOptions, Prepared, prepare, prepare_bytes
+from analytics.ingest.normalise import ImportOptions, Prepared, Progress, prepare, prepare_bytes
 from analytics.lake import write
 from analytics.store import OPPORTUNITY_COLUMN_NAMES
 
@@ -117,11 +117,16 @@ def _record_import(cur: duckdb.DuckDBPyConnection, prepared: Prepared, result: I
          result.rejected, now])
 
 
-def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime) -> ImportResult:
-    """Write a prepared file in one transaction and return its counts.
+def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime,
+           progress: Progress | None = None) -> ImportResult:
+    """Write a prepared file in one transaction and return its counts; ``progress`` (if
+    given) is told ``"write"`` first.
 
     ``prepared`` is only read: the import id is given to the stored rows, not to its rows.
     """
+    if progress is not None:
+        progress("write")
+
     def body(cur: duckdb.DuckDBPyConnection) -> ImportResult:
         import_id = cur.execute(
             "SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]

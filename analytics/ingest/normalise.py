@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -240,8 +240,15 @@ def _outcome_notes(table: RawTable, records: _Records) -> list[str]:
     return notes
 
 
-def prepare_table(table: RawTable, content_hash: str, options: ImportOptions) -> Prepared:
+#: Told the stage an import is entering: "read", "parse" (then commit's "write").
+Progress = Callable[[str], None]
+
+
+def prepare_table(table: RawTable, content_hash: str, options: ImportOptions,
+                  progress: Progress | None = None) -> Prepared:
     """Parse an already-read table (see :func:`prepare`)."""
+    if progress is not None:
+        progress("parse")
     dialect = dialects.resolve(options.source, table.header, footer_seen=table.footer_lines > 0)
     cmap = _column_map(table, options)
     reading, notes = _plan_reading(table, dialect, cmap, options)
@@ -251,14 +258,19 @@ def prepare_table(table: RawTable, content_hash: str, options: ImportOptions) ->
                     records.rejects, records.duplicates, notes, options)
 
 
-def prepare_bytes(data: bytes, file_name: str, options: ImportOptions | None = None) -> Prepared:
+def prepare_bytes(data: bytes, file_name: str, options: ImportOptions | None = None,
+                  progress: Progress | None = None) -> Prepared:
     """Read and parse one export held in memory, without touching the database.
 
     The content hash is taken of these same bytes. Raises :class:`UnusableFileError`
-    (or :class:`MappingError`) for a file that cannot be imported at all.
+    (or :class:`MappingError`) for a file that cannot be imported at all. ``progress``
+    is called with ``"read"`` and then ``"parse"`` as each stage starts.
     """
+    if progress is not None:
+        progress("read")
     table = read_bytes(data, file_name)
-    return prepare_table(table, hashlib.sha256(data).hexdigest(), options or ImportOptions())
+    return prepare_table(table, hashlib.sha256(data).hexdigest(), options or ImportOptions(),
+                         progress)
 
 
 def prepare(path: str | Path, options: ImportOptions | None = None,

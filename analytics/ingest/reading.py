@@ -146,9 +146,21 @@ def _filled(cells: Sequence[object]) -> list[str]:
             if text and not text.isspace()]
 
 
+def _filled_counts(rows: Sequence[tuple[int, list[object]]], text_only: bool) -> list[int]:
+    """``len(_filled(cells))`` of each row; for rows of text cells (a CSV) without a Python
+    loop per cell (a text is filled when ``strip()`` leaves something)."""
+    if text_only:
+        return [sum(map(bool, map(str.strip, cells))) for _, cells in rows]  # type: ignore[arg-type]
+    return [len(_filled(cells)) for _, cells in rows]
+
+
 def _is_summary(cells: Sequence[object]) -> bool:
     """A report's total / subtotal row: a 'Total' / 'Subtotal' / 'Grand Totals (N records)'
     label followed only by numbers (the sums), never a deal."""
+    first = cells[0] if cells and type(cells[0]) is str and cells[0].strip() else next(
+        (c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())), None)
+    if not isinstance(first, str) or not _SUMMARY_LABEL.match(first):
+        return False  # (the common case, decided on the first filled cell)
     filled = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]
     if not filled or not isinstance(filled[0], str) or not _SUMMARY_LABEL.match(filled[0]):
         return False
@@ -164,22 +176,22 @@ def _split_body(table: RawTable, body: list[tuple[int, list[object]]]) -> None:
     """Keep data records; drop blank lines and footer lines (single-cell rows that
     match a footer, or that follow the last data row after a blank line)."""
     width = len(table.header)
-    filled_cells = [_filled(cells) for _, cells in body]
+    counts = _filled_counts(body, table.kind == "csv")
     last_data = -1
-    for position, filled in enumerate(filled_cells):
-        if len(filled) >= 2 or (width == 1 and filled):
+    for position, count in enumerate(counts):
+        if count >= 2 or (width == 1 and count):
             last_data = position
     blank_seen_after = False
     for position, (line, cells) in enumerate(body):
-        filled = filled_cells[position]
-        if not filled:
+        count = counts[position]
+        if not count:
             table.blank_lines += 1
             if position > last_data:
                 blank_seen_after = True
             continue
-        single = len(filled) == 1 and width > 1
-        if (single and (_FOOTER.match(filled[0]) or (position > last_data and blank_seen_after))) \
-                or (len(filled) > 1 and _is_summary(cells)):
+        single = count == 1 and width > 1
+        if (single and (_FOOTER.match(_filled(cells)[0]) or (position > last_data and blank_seen_after))) \
+                or (count > 1 and _is_summary(cells)):
             table.footer_lines += 1
             continue
         table.records.append((line, cells))
@@ -223,7 +235,7 @@ def read_csv_text(text: str, file_name: str, encoding: str,
         raise UnusableFileError(file_name, f"the CSV is malformed near line {last_line + 1} ({exc})",
                                 "Check for an unclosed quote, or export the file again.") from exc
     cleaned = clean_controls(rows) if CONTROL.search(text) else 0
-    nonblank = [(line, cells) for line, cells in rows if _filled(cells)]
+    nonblank = [(line, cells) for line, cells in rows if "".join(cells).strip()]  # (text cells)
     if not nonblank:
         raise UnusableFileError(file_name, "the file has no rows", _EXPORT_HINT)
     _check_width([cells for _, cells in nonblank], file_name)

@@ -30,28 +30,41 @@ def clear_uploads() -> None:
     st.session_state["uploader_round"] = st.session_state.get("uploader_round", 0) + 1
 
 
-def prepare_upload(upload: Any, options: normalise.ImportOptions) -> normalise.Prepared:
-    """Dry-run one uploaded file (held in memory) with :func:`normalise.prepare_bytes`.
+def prepare_upload(upload: Any, options: normalise.ImportOptions,
+                   progress: normalise.Progress | None = None) -> normalise.Prepared:
+    """Dry-run one uploaded file (held in memory) with :func:`normalise.prepare_bytes`;
+    ``progress`` is told each stage (read, parse) as it starts.
 
     Raises :class:`DebriefError` subclasses for an unusable file or mapping.
     """
-    return normalise.prepare_bytes(upload.getvalue(), upload.name, options)
+    return normalise.prepare_bytes(upload.getvalue(), upload.name, options, progress)
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=32)
+#: The label of the status box while an upload is in each stage.
+STAGE_LABELS = {"read": "Reading {name}…", "parse": "Parsing {name}…", "write": "Writing {name}…"}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def _prepare_cached(file_id: str, name: str, size: int, source: str,
                     mapping: tuple[tuple[str, str], ...], day_first: bool,
-                    _upload: Any) -> normalise.Prepared:
+                    _upload: Any, _progress: normalise.Progress | None = None) -> normalise.Prepared:
     return prepare_upload(_upload, normalise.ImportOptions(source=source, mapping=dict(mapping),
-                                                          day_first=day_first))
+                                                          day_first=day_first), _progress)
 
 
 def prepare_cached(upload: Any, source: str = "auto", mapping: Mapping[str, str] | None = None,
                    day_first: bool = False) -> normalise.Prepared:
     """:func:`prepare_upload`, remembered per uploaded file and options (re-reading on every
     rerun would be slow for a large export)."""
-    return _prepare_cached(upload.file_id, upload.name, upload.size, source,
-                           tuple(sorted((mapping or {}).items())), day_first, upload)
+    box = st.empty()  # a status box showing the stage (read, parse) while the file is read
+    with box.status(STAGE_LABELS["read"].format(name=upload.name)) as status:
+        def stage(name: str) -> None:
+            status.update(label=STAGE_LABELS[name].format(name=upload.name))
+
+        prepared = _prepare_cached(upload.file_id, upload.name, upload.size, source,
+                                   tuple(sorted((mapping or {}).items())), day_first, upload, stage)
+    box.empty()
+    return prepared
 
 
 def commit_prepared(prepared: normalise.Prepared) -> importer.ImportResult:
