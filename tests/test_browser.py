@@ -267,3 +267,40 @@ def test_download_the_deals_as_csv(page, server: str, sample_db: Path, open_db) 
     assert len(rows) == deals.count_deals(cur, Filters(segment=("SMB",)))
     assert {row["segment"] for row in rows} == {"SMB"}
     assert "opportunity_id" in rows[0] and "amount" in rows[0]
+
+
+def _history(tab) -> int:
+    return tab.evaluate("history.length")
+
+
+def _filter_caption(tab) -> str:
+    """The line under the title saying which filters the numbers are for."""
+    return tab.locator("[data-testid=stCaptionContainer]").filter(has_text="filter_alt").first.inner_text()
+
+
+def test_one_move_one_history_entry_and_back_shows_what_its_address_says(page, server: str, sample_db: Path,
+                                                                         open_db) -> None:
+    cur = open_db(sample_db)
+    both = Filters(segment=("Enterprise",), region=("EMEA",))
+    open_url(page, f"{server}/?segment=Enterprise&region=EMEA")
+    start = _history(page)
+    for step, label in enumerate(("Loss reasons", "Competitors", "Deals"), start=1):
+        go_to(page, label)
+        time.sleep(1.0)  # any late address write would land now
+        assert _history(page) == start + step, f"{label}: {_history(page) - start} entries for {step} moves"
+        assert "segment=Enterprise" in page.url and "region=EMEA" in page.url
+    assert page.get_by_text(f"{deals.count_deals(cur, both):,} deals · showing").count() == 1
+    page.get_by_role("button", name="Reset filters").click()  # a new view: one more entry
+    settle(page)
+    assert "segment=" not in page.url and "All deals — no filter applied" in _filter_caption(page)
+    page.go_back()  # the Deals view before the reset: its address and its numbers
+    settle(page)
+    assert page.url.endswith("/Deals?segment=Enterprise&region=EMEA") or (
+        "/Deals?" in page.url and "segment=Enterprise" in page.url and "region=EMEA" in page.url), page.url
+    assert "Segment: Enterprise · Region: EMEA" in _filter_caption(page)
+    assert page.get_by_text(f"{deals.count_deals(cur, both):,} deals · showing").count() == 1
+    page.go_back()
+    settle(page)
+    assert "/Competitors?" in page.url and "region=EMEA" in page.url, page.url
+    assert "Segment: Enterprise · Region: EMEA" in _filter_caption(page)
+    shoot(page, "back-button-competitors")

@@ -81,6 +81,24 @@ def user_panel(who: Access) -> None:
     sign_out_button("sign_out_sidebar")
 
 
+#: The sign-in comes back to the app's root: the address a signed-out visitor opened (a shared link)
+#: is kept in the tab's sessionStorage and reopened once signed in (same origin only).
+_KEEP_ADDRESS = """<script>
+sessionStorage.setItem("debrief-return", window.location.href);
+</script>"""
+_RETURN_TO_ADDRESS = """<script>
+const wanted = sessionStorage.getItem("debrief-return");
+sessionStorage.removeItem("debrief-return");
+if (wanted && wanted.startsWith(window.location.origin + "/") && wanted !== window.location.href) {
+  window.location.replace(wanted);
+}
+</script>"""
+
+
+def _script(body: str) -> None:
+    st.html(body, unsafe_allow_javascript=True, width="content")
+
+
 def gate(app_name: str) -> Access:
     """Stop the run unless this session may see the analysis pages.
 
@@ -88,12 +106,16 @@ def gate(app_name: str) -> Access:
     list: who they are signed in as, "ask an admin for access" and a sign-out button.
     """
     who = current()
-    if who.local or who.can_view:
+    if who.local:
+        return who
+    if who.can_view:
+        _script(_RETURN_TO_ADDRESS)
         return who
     st.title(f":material/insights: {app_name}")
     if not who.signed_in:
         st.write("Sign in to see your team's win/loss numbers.")
         _sign_in_buttons()
+        _script(_KEEP_ADDRESS)
     else:
         st.warning(f"You are signed in as **{who.who}**, which has no access to {app_name}. "
                    "Ask an admin for access.", icon=":material/lock:")
