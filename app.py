@@ -29,7 +29,7 @@ else:
     st.caption(":material/info: Pick a date range (or a quick period) in the sidebar to compare "
                "every number with the period just before it.")
 
-row = st.columns(4)
+row = widgets.card_slots(4)  # 4 a row; 2 a row on a phone
 row[0].metric("Win rate", fmt.fmt_pct(now.win_rate.value),
               fmt.fmt_pp_delta(now.win_rate.value, before.win_rate.value) if before else None,
               delta_description=vs, border=True,
@@ -45,7 +45,7 @@ row[2].metric("Lost deals", fmt.fmt_count(now.lost),
 row[3].metric("Average deal size", fmt.fmt_money(now.avg_won_amount, sym),
               fmt.money_delta(now.avg_won_amount, before.avg_won_amount, sym) if before else None,
               delta_description=vs, border=True, help="Mean amount of the won deals that have one.")
-row = st.columns(4)
+row = widgets.card_slots(4)  # 4 a row; 2 a row on a phone
 row[0].metric("Won amount", fmt.fmt_money(now.won_amount, sym),
               fmt.money_delta(now.won_amount, before.won_amount, sym) if before else None,
               delta_description=vs, border=True)

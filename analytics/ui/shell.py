@@ -4,6 +4,7 @@ the filters, the sample banner and the friendly empty states."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 import duckdb
@@ -19,6 +20,9 @@ from analytics.ui import auth, sample, session, share
 from analytics.ui.sidebar import FilterState, reset_filters, sidebar_filters
 
 APP_NAME = "Debrief"
+#: The browser tab's icon, shipped with the app: a ``:material/…:`` page icon is fetched from
+#: fonts.gstatic.com by the browser, which fails offline.
+PAGE_ICON_FILE = Path(__file__).resolve().parents[2] / "assets" / "debrief-icon.png"
 TAGLINE = "Win/loss analytics for B2B sales teams"
 
 #: (script, label, icon) of every page, in navigation order.
@@ -114,7 +118,7 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
     ``admin_only`` (what the page does, e.g. "import or undo exports") is given; when the database
     cannot be opened; and — when ``needs_deals`` — when it holds no deal yet.
     """
-    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=":material/insights:",
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=str(PAGE_ICON_FILE),
                        layout="wide", initial_sidebar_state="auto")  # collapsed on a phone
     who = auth.gate(APP_NAME)
     nav = st.sidebar.container()

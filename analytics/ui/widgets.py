@@ -114,6 +114,12 @@ def drill_down(title: str, filters: Filters, **criteria: Any) -> None:
                  icon=":material/table_rows:", query_params=deals_link_params(filters, **criteria))
 
 
+def card_slots(count: int = 4) -> list[Any]:
+    """``count`` (even) slots for headline cards: all in one row on a wide screen, two per row on a
+    phone (the outer pair of columns stacks below 640 px, the inner ones never do)."""
+    return [slot for half in st.columns(2) for slot in half.columns(count // 2, wrap=False)]
+
+
 def current_page(key: str, *, view: object, pages: int) -> tuple[int, str]:
     """The page an ``st.pagination`` widget is on (1 before it is first drawn), and the widget key
     to draw it with.
