@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.ingest import column_sql as sql
 from analytics.ingest.cells import ParseError
@@ -32,7 +33,7 @@ from analytics.ingest.limits import MAX_CELL_CHARS
 from analytics.ingest.outcome import outcome_of
 from analytics.ingest.reading import RawTable
 from analytics.ingest.records import MONEY_FIELDS, TEXT_FIELDS, Reading, cell_text, parse_record
-from analytics.ingest.rows import Reject, rows_to_arrow
+from analytics.ingest.rows import SCHEMA, Reject, rows_to_arrow
 from analytics.store import OPPORTUNITY_COLUMNS
 
 
@@ -240,40 +241,37 @@ def _row_by_row(table: RawTable, reading: Reading,
 
 
 def _reused_ids(con: duckdb.DuckDBPyConnection, table: RawTable,
-                line_positions: dict[int, int]) -> tuple[pa.Table, list[Reject]]:
-    """Keep the first record of each opportunity id; reject the later ones."""
-    kept = con.execute(
-        """SELECT * EXCLUDE (first_line) FROM (SELECT *, min(source_line) OVER
-           (PARTITION BY opportunity_id) AS first_line FROM parsed)
-           WHERE source_line = first_line ORDER BY source_line""").to_arrow_table()
+                parsed: pa.Table) -> tuple[pa.Table, list[Reject]]:
+    """Keep the first record of each opportunity id (in file order); reject the later ones."""
+    con.register("parsed", parsed.select(["opportunity_id", "source_line"]))
     reused = con.execute(
         """SELECT source_line, opportunity_id, first_line FROM (SELECT source_line, opportunity_id,
            min(source_line) OVER (PARTITION BY opportunity_id) AS first_line FROM parsed)
-           WHERE source_line > first_line""").fetchall()
-    rejects = [Reject(line, table.raw_text(table.records[line_positions[line]][1]),
-                      reused_id_reason(opp_id, first)) for line, opp_id, first in reused]
-    return kept, rejects
+           WHERE source_line > first_line ORDER BY source_line""").fetchall()
+    kept = parsed.sort_by("source_line")
+    if not reused:
+        return kept, []
+    lines = pa.array([line for line, _, _ in reused], pa.int32())
+    kept = kept.filter(pc.invert(pc.is_in(kept["source_line"], value_set=lines)))
+    position = {line: i for i, (line, _) in enumerate(table.records)}
+    return kept, [Reject(line, table.raw_text(table.records[position[line]][1]),
+                         reused_id_reason(opp_id, first)) for line, opp_id, first in reused]
 
 
 def parse_columns(table: RawTable, reading: Reading) -> Parsed:
     """Rows, rejects and repeats of a text table, as the record-by-record parse gives them."""
-    schema = rows_to_arrow([]).schema
     con = duckdb.connect()
     try:
         con.register("cells", _cells_table(table, reading))
         _lookups(con, reading)
-        con.execute(f"CREATE TEMP TABLE parsed_all AS {_query(reading)}",
-                    {"dialect": reading.dialect})
-        kept_records = con.execute("SELECT count(*) FROM parsed_all").fetchone()[0]
-        fast = con.execute("SELECT * EXCLUDE (idx, ok) FROM parsed_all WHERE ok").to_arrow_table()
-        slow = [r[0] for r in con.execute(
-            "SELECT idx FROM parsed_all WHERE NOT ok ORDER BY idx").fetchall()]
-        con.execute("DROP TABLE parsed_all")
-        rows, rejects = _row_by_row(table, reading, slow)
-        con.register("parsed", pa.concat_tables([fast.cast(schema), rows_to_arrow(rows)]))
-        lines = {line: position for position, (line, _) in enumerate(table.records)}
-        kept, reused = _reused_ids(con, table, lines)
+        parsed = con.execute(_query(reading), {"dialect": reading.dialect}).to_arrow_table()
+        con.unregister("cells")
+        ok = parsed["ok"]
+        slow = parsed.filter(pc.invert(ok))["idx"].to_pylist()
+        fast = parsed.filter(ok).drop_columns(["idx", "ok"]).cast(SCHEMA)
+        rows, rejects = _row_by_row(table, reading, sorted(slow))
+        kept, reused = _reused_ids(con, table, pa.concat_tables([fast, rows_to_arrow(rows)]))
     finally:
         con.close()
     rejects = sorted(rejects + reused, key=lambda r: r.line)
-    return Parsed(kept.cast(schema), rejects, len(table.records) - kept_records)
+    return Parsed(kept, rejects, len(table.records) - parsed.num_rows)
