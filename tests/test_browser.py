@@ -265,8 +265,8 @@ def test_download_the_deals_as_csv(page, server: str, sample_db: Path, open_db) 
     assert download.suggested_filename == "debrief-deals.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert len(rows) == deals.count_deals(cur, Filters(segment=("SMB",)))
-    assert {row["segment"] for row in rows} == {"SMB"}
-    assert "opportunity_id" in rows[0] and "amount" in rows[0]
+    assert {row["Segment"] for row in rows} == {"SMB"}  # the headers the page shows (issue 14)
+    assert "Deal ID" in rows[0] and "Amount" in rows[0] and "opportunity_id" not in rows[0]
 
 
 def _history(tab) -> int:
