@@ -168,3 +168,15 @@ def test_a_single_deal_reads_as_one(app, sample_db: Path, open_db) -> None:
     at = app(sample_db, PAGES["Deals"], deals_search=one)
     heading = next(m.value for m in at.markdown if m.value.startswith("**1 deal**"))
     assert heading == "**1 deal** · showing 1 of 1"
+
+
+def test_the_from_help_agrees_with_open_deals_having_expected_close_dates(app, sample_db: Path,
+                                                                          open_db) -> None:
+    dated_open = open_db(sample_db).execute("SELECT count(*) FROM opportunities WHERE outcome = 'open' "
+                                            "AND close_date IS NOT NULL").fetchone()[0]
+    assert dated_open > 0  # the exports give open deals an expected close date …
+    at = app(sample_db, PAGES["Deals"])
+    help_text = at.sidebar.date_input(key="from").help
+    assert "expected close date" in help_text and "Open deals have none" not in help_text  # … the help too
+    outcomes = at.dataframe[0].value["outcome"].tolist()
+    assert outcomes[0] in ("Won", "Lost")  # the default order starts with what actually happened
