@@ -181,7 +181,7 @@ def _argument(fn: Any, name: str, tmp: Path) -> Any:
         "filters": Filters(start=date(2023, 1, 1)), "dim": "segment", "by": "category",
         "grain": "quarter", "path": tmp / f"{module}.{fn.__name__}.csv", "requested": None,
         "text": "Price too high, went with the cheaper vendor",
-        "settings": comebacks.ComebackSettings(365, AS_OF) if module == "comebacks"
+        "settings": comebacks.ComebackSettings(365, AS_OF) if module in ("comebacks", "winback")
         else price_fit.PriceFitSettings(),
     }
     if name not in values:

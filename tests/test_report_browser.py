@@ -74,6 +74,6 @@ def test_the_report_renders_offline_with_every_chart(report_file: Path) -> None:
     assert aborted == []
     assert errors == []
     assert [name for name, _, _ in charts] == [
-        "chart-reasons", "chart-price-fit-matrix", "chart-comeback-curve", "chart-comeback-cohorts",
-        "chart-competitors"]
+        "chart-reasons", "chart-price-fit-matrix", "chart-notes-matrix", "chart-comeback-curve",
+        "chart-comeback-cohorts", "chart-competitors"]
     assert all(drawn and height >= 240 for _, drawn, height in charts), charts
