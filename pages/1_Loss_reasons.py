@@ -82,6 +82,6 @@ if saved:
         st.session_state.pop("reasons_editor", None)
         st.rerun()
 
-csv = session.load(deals.export_csv_bytes, ctx.filters, outcome="lost")
+csv = session.deferred(deals.export_csv_bytes, ctx.filters, outcome="lost")  # built when pressed
 st.download_button("Download the lost deals (CSV)", csv, file_name="debrief-lost-deals.csv",
                    mime="text/csv", icon=":material/download:")

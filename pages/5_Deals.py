@@ -40,9 +40,9 @@ top_left, top_right = st.columns([3, 1], vertical_alignment="center")
 rows = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
                     limit=size, offset=fmt.page_offset(page, size))
 top_left.markdown(f"**{fmt.counted(total, 'deal')}** · showing {fmt.page_span(page, size, total)}")
-every = session.load(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
-                     limit=None)
-top_right.download_button("Download CSV", downloads.deals_csv(every), file_name="debrief-deals.csv",
+every = session.deferred(deals.list_deals, ctx.filters, **criteria, order_by=order_by, descending=descending,
+                         limit=None, convert=downloads.deals_csv)  # built when pressed
+top_right.download_button("Download CSV", every, file_name="debrief-deals.csv",
                           mime="text/csv", icon=":material/download:", key="deals_download", width="stretch")
 
 widgets.deals_table(rows, columns=["account_name", "opportunity_name", "owner", "outcome", "stage", "amount",

@@ -27,8 +27,8 @@ def listed(title: str, **criteria: Any) -> None:
     widgets.deals_table(rows, columns=NOTES_COLUMNS, max_height=420)
     if found > len(rows):
         st.caption(f"The latest {len(rows)} are shown; the download below has them all.")
-    st.download_button("Download these deals (CSV)", session.load(deals.export_csv_bytes, ctx.filters,
-                                                                  **criteria),
+    st.download_button("Download these deals (CSV)", session.deferred(deals.export_csv_bytes, ctx.filters,
+                                                                      **criteria),
                        file_name="debrief-notes-deals.csv", mime="text/csv", icon=":material/download:",
                        key=f"dl_{title}")
 
