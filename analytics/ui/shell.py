@@ -128,7 +128,9 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
     except (DebriefError, duckdb.Error) as err:
         _unavailable(nav, title, err, who)
     # The Import page shows no filters (they change nothing there); its links carry the last ones.
-    filters = FilterState().remembered() if title in WRITE_PAGES else sidebar_filters(title)
+    with session.held():  # the sidebar's dozen reads (and the headline) through one open file
+        filters = FilterState().remembered() if title in WRITE_PAGES else sidebar_filters(title)
+        matching = session.load(winrates.headline, filters)
     _sidebar_nav(nav, title, filters, who)
     _header(title, intro, filters if needs_deals else None)
     if admin_only:
@@ -140,7 +142,7 @@ def setup_page(title: str, *, intro: str | None = None, needs_deals: bool = True
     if needs_deals and total == 0:
         empty_database(filters)
         st.stop()
-    return PageContext(filters, total, session.load(winrates.headline, filters), who)
+    return PageContext(filters, total, matching, who)
 
 
 def empty_database(filters: Filters) -> None:
