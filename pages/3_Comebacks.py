@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics.errors import DebriefError
 from analytics.metrics import comebacks, winback
+from analytics.metrics.comeback_view import comeback_view
 from analytics.present import charts, downloads, tables
 from analytics.present import formatting as fmt
 from analytics.ui import session, share, shell, widgets
@@ -28,7 +29,9 @@ except DebriefError as err:
     st.stop()
 share.report_button(ctx.filters, comebacks=settings)
 
-summary = session.load(comebacks.summary, ctx.filters, settings)
+# Every comeback result below in one engine call: the per-account anchor is computed once.
+view = session.load(comeback_view, ctx.filters, settings)
+summary = view.summary
 if summary["lost_accounts"] == 0:
     st.info("None of the lost deals matching these filters names an account, so comebacks cannot be "
             "followed. Map the account or company column on the Import page.")
@@ -56,12 +59,12 @@ else:
 
 left, right = st.columns(2, gap="large")
 with left:
-    curve = session.load(comebacks.curve, ctx.filters, settings)
+    curve = view.curve
     widgets.chart(charts.km_figure(curve, horizon), key="cb_curve")
     st.caption("Kaplan–Meier estimate: accounts lost recently count for as long as we have watched them. "
                "Shaded: 95% band.")
 with right:
-    cohorts = session.load(comebacks.cohorts, ctx.filters, settings, 24)
+    cohorts = view.cohorts
     if cohorts.empty:
         st.info("No cohort to show.")
     else:
@@ -70,9 +73,8 @@ with right:
 
 if summary["eligible"]:
     left, right = st.columns(2, gap="large")
-    by_reason = tables.labelled_categories(
-        session.load(comebacks.breakdown, ctx.filters, settings, "category"), "value")
-    by_comp = session.load(comebacks.breakdown, ctx.filters, settings, "competitor").head(10)
+    by_reason = tables.labelled_categories(view.by_category, "value")
+    by_comp = view.by_competitor.head(10)
     breakdowns = ((left, by_reason, "Comeback rate by the original loss reason", "cb_by_reason"),
                   (right, by_comp, "Comeback rate by who we lost to", "cb_by_competitor"))
     for column, df, title, key in breakdowns:
@@ -85,7 +87,7 @@ if summary["eligible"]:
     st.caption(charts.SMALL_SAMPLE_NOTE.replace("closed deals", "eligible accounts"))
 
 st.subheader("Win-back list: who to call next", anchor=False)
-winback_list = session.load(winback.winback_list, ctx.filters, settings)
+winback_list = view.winback
 if winback_list.empty:
     st.caption("No lost account is due: none not yet back was lost long enough ago (and within "
                f"{fmt.horizon_label(horizon)}) for accounts lost for the same reason to usually return.")
@@ -119,7 +121,7 @@ else:
     )
 
 st.subheader("Accounts that came back", anchor=False)
-returned = session.load(comebacks.returned_accounts, ctx.filters, settings)
+returned = view.returned
 if returned.empty:
     st.caption("No lost account has won a deal since.")
 else:
