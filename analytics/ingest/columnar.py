@@ -144,7 +144,9 @@ def _assemble(reading: Reading, oks: list[str]) -> str:
               f"coalesce({text_of['opportunity_name']}, '') || chr(31) || "
               f"coalesce(CAST({created} AS VARCHAR), '')), 1, 16)")
     extras, extras_safe = _extras(reading)
-    widest = "greatest(" + ", ".join(f"coalesce(length(c{i}), 0)" for i in range(reading.width)) + ")"
+    # Bytes bound characters, so a record within the limit in bytes is within it in
+    # characters; one over it in bytes goes to parse_record, which counts characters.
+    widest = "greatest(" + ", ".join(f"coalesce(strlen(c{i}), 0)" for i in range(reading.width)) + ")"
     checks = ["NOT odd", f"{text_of['stage']} IS NOT NULL", f"{widest} <= {MAX_CELL_CHARS}",
               f"NOT (outcome IN ('won', 'lost') AND ({close}) IS NULL)", *oks, *extras_safe]
     columns = {

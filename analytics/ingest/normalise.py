@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.errors import UnusableFileError
-from analytics.ingest import columnar, dialects
+from analytics.ingest import columnar, dialects, gcpause
 from analytics.ingest.headers import ColumnMap, build_column_map, normalise_header
 from analytics.ingest.outcome import outcome_of
 from analytics.ingest.parsing import (
@@ -268,9 +268,10 @@ def prepare_bytes(data: bytes, file_name: str, options: ImportOptions | None = N
     """
     if progress is not None:
         progress("read")
-    table = read_bytes(data, file_name)
-    return prepare_table(table, hashlib.sha256(data).hexdigest(), options or ImportOptions(),
-                         progress)
+    with gcpause.paused():  # millions of live lists: see analytics.ingest.gcpause
+        table = read_bytes(data, file_name)
+        return prepare_table(table, hashlib.sha256(data).hexdigest(), options or ImportOptions(),
+                             progress)
 
 
 def prepare(path: str | Path, options: ImportOptions | None = None,
