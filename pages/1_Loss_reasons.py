@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.errors import DebriefError
 from analytics.metrics import deals, loss_reasons
-from analytics.present import charts, tables
+from analytics.present import charts, tables, text
 from analytics.present import formatting as fmt
 from analytics.ui import importing, session, shell, widgets
 
@@ -72,7 +72,7 @@ if saved:
     try:
         reasons, moved = importing.save_category_edits(raw["raw"], table["category"], edited["category"])
     except DebriefError as err:
-        st.error(str(err))
+        st.error(text.md_escape(err))
     else:
         if reasons:
             session.flash("success", f"Saved {reasons} reason{'s' if reasons != 1 else ''}: "

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.errors import DebriefError
 from analytics.metrics import price_fit
-from analytics.present import charts, price_fit_text
+from analytics.present import charts, price_fit_text, text
 from analytics.present import formatting as fmt
 from analytics.ui import session, share, shell, widgets
 
@@ -29,7 +29,7 @@ with st.container(border=True):
 try:
     settings = price_fit_text.settings_from_controls(fit_threshold, tolerance, bracket)
 except DebriefError as err:
-    st.error(str(err))
+    st.error(text.md_escape(err))
     st.stop()
 share.report_button(ctx.filters, price=settings)
 

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.errors import DebriefError
 from analytics.metrics import comebacks, winback
 from analytics.metrics.comeback_view import comeback_view
-from analytics.present import charts, downloads, tables
+from analytics.present import charts, downloads, tables, text
 from analytics.present import formatting as fmt
 from analytics.ui import session, share, shell, widgets
 
@@ -25,7 +25,7 @@ as_of = c2.date_input("As of", value=None, key="cb_as_of", format="YYYY-MM-DD",
 try:
     settings = comebacks.ComebackSettings(horizon_days=int(horizon), as_of=as_of)
 except DebriefError as err:
-    st.error(str(err))
+    st.error(text.md_escape(err))
     st.stop()
 share.report_button(ctx.filters, comebacks=settings)
 

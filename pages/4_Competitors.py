@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.metrics import competitors, loss_reasons
-from analytics.present import charts
+from analytics.present import charts, text
 from analytics.ui import session, shell, widgets
 
 ctx = shell.setup_page("Competitors", intro="Head-to-head win rates over the closed deals that name a "
@@ -41,7 +41,8 @@ with right:
 names = list(h2h["competitor"])
 picked = drill.select("Deals against", names, placeholder="Click a dot above, or pick a competitor")
 if picked:
-    widgets.drill_down(f"Closed deals against {picked}", ctx.filters, competitor=picked, outcome="closed")
+    widgets.drill_down(f"Closed deals against {text.md_escape(picked)}", ctx.filters, competitor=picked,
+                       outcome="closed")
 
 st.divider()
 left, right = st.columns(2, gap="large")

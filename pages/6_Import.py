@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.errors import DebriefError
 from analytics.present import formatting as fmt
-from analytics.present import import_tables, tables
+from analytics.present import import_tables, tables, text
 from analytics.ui import importing, session, shell, widgets
 
 ctx = shell.setup_page("Import", needs_deals=False, admin_only="import or undo exports",
@@ -16,12 +16,12 @@ ctx = shell.setup_page("Import", needs_deals=False, admin_only="import or undo e
 # ------------------------------------------------------------------ the last import's result
 for result in st.session_state.get("import_results", []):
     with st.container(border=True):
-        st.markdown(f":material/check_circle: **{result.file_name}** — import #{result.import_id} "
-                    f"({fmt.DIALECT_LABELS.get(result.dialect, result.dialect)})")
+        st.markdown(f":material/check_circle: **{text.md_escape(result.file_name)}** — "
+                    f"import #{result.import_id} ({fmt.DIALECT_LABELS.get(result.dialect, result.dialect)})")
         for col, (label, count) in zip(st.columns(6), import_tables.result_counts(result), strict=True):
             col.metric(label, fmt.fmt_count(count))
         for note in result.notes:
-            st.caption(f":material/info: {import_tables.readable_note(note)}")
+            st.caption(f":material/info: {text.md_escape(import_tables.readable_note(note))}")
         if result.rejected:
             st.download_button(f"Download the {result.rejected:,} rejected rows (CSV)",
                                importing.rejected_csv(result.import_id),
@@ -41,7 +41,8 @@ uploads = st.file_uploader(
 
 ready = []
 for upload in uploads or []:
-    with st.expander(f":material/description: {upload.name} · {fmt.fmt_size(upload.size)}", expanded=True):
+    title = f":material/description: {text.md_escape(upload.name)} · {fmt.fmt_size(upload.size)}"
+    with st.expander(title, expanded=True):
         c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
         source = c1.selectbox("Exported from", import_tables.SOURCE_CHOICES, key=f"source_{upload.file_id}",
                               format_func=fmt.DIALECT_LABELS.get,
@@ -51,7 +52,7 @@ for upload in uploads or []:
         try:
             auto = importing.prepare_cached(upload, source, None, day_first)
         except DebriefError as err:
-            st.error(str(err), icon=":material/block:")
+            st.error(text.md_escape(err), icon=":material/block:")
             continue
         if source == "auto":
             st.caption(f"Detected: **{fmt.DIALECT_LABELS.get(auto.dialect, auto.dialect)}** export · "
@@ -77,7 +78,7 @@ for upload in uploads or []:
         try:
             prepared = importing.prepare_cached(upload, source, mapping, day_first) if mapping else auto
         except DebriefError as err:
-            st.error(str(err), icon=":material/block:")
+            st.error(text.md_escape(err), icon=":material/block:")
             continue
 
         st.markdown("**Check before importing**")
@@ -87,7 +88,7 @@ for upload in uploads or []:
         cols[2].metric("Will be rejected", fmt.fmt_count(len(prepared.rejects)))
         cols[3].metric("Exact duplicates", fmt.fmt_count(prepared.duplicates))
         for note in prepared.notes:
-            st.caption(f":material/info: {import_tables.readable_note(note)}")
+            st.caption(f":material/info: {text.md_escape(import_tables.readable_note(note))}")
         if prepared.rejects:
             rejects = import_tables.rejects_frame(prepared)
             st.dataframe(rejects, hide_index=True, width="stretch",
@@ -122,7 +123,7 @@ else:
     for row in history.itertuples(index=False):
         with st.container(border=True):
             c1, c2, c3 = st.columns([4, 5, 1], vertical_alignment="center")
-            c1.markdown(f"**#{row.import_id} · {row.file_name}**  \n{row.dialect} · "
+            c1.markdown(f"**#{row.import_id} · {text.md_escape(row.file_name)}**  \n{row.dialect} · "
                         f"{fmt.fmt_date(row.imported_at)}")
             c2.markdown(f"{row.loaded:,} loaded · {row.updated:,} updated · {row.unchanged:,} unchanged · "
                         f"{fmt.counted(row.duplicates, 'duplicate')} · {row.rejected:,} rejected")
@@ -132,7 +133,7 @@ else:
                 try:
                     done = importing.undo_import(int(row.import_id))
                 except DebriefError as err:
-                    st.error(str(err))
+                    st.error(text.md_escape(err))
                 else:
                     st.session_state.pop("import_results", None)
                     session.flash("success", f"Import #{done.import_id} undone: {done.removed:,} rows "

@@ -9,6 +9,7 @@ import streamlit as st
 from analytics.metrics import deals, notes, phrases
 from analytics.present import formatting as fmt
 from analytics.present import notes_charts as nc
+from analytics.present import text
 from analytics.ui import session, shell, widgets
 
 ctx = shell.setup_page("What buyers said", intro="The reason a seller picks is not always what the buyer "
@@ -96,5 +97,5 @@ st.caption("The words and pairs of words most typical of this reason's notes com
            "(common words left out). Click one to read the notes that use it.")
 phrase = pick.select("Deals whose notes use", part["phrase"], placeholder="Click a phrase above, or pick one")
 if phrase:
-    listed(f"{fmt.category_label(stated)} losses whose notes say “{nc.escape_markdown(phrase)}”",
+    listed(f"{fmt.category_label(stated)} losses whose notes say “{text.md_escape(phrase)}”",
            category=stated, notes_phrase=phrase)

@@ -4,24 +4,32 @@
 ('$', '$', '€', 'CHF ')
 >>> money_symbol(("EUR", "USD")), money_format("€")
 ('', '€%,.0f')
+>>> money_symbol(("![x](http://h/x)",)), money_symbol(("%d",))  # not a code: no symbol
+('', '')
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from analytics.filters import BLANK_LABEL
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+#: A currency code shown as the prefix of amounts (metric values and chart ticks render markup,
+#: number formats read ``%``): letters only, as ISO 4217 codes are.
+_CODE = re.compile(r"[A-Za-z]{2,5}")
 
 
 def money_symbol(codes: Sequence[str]) -> str:
     """``$`` when every amount with a known currency is in USD (or none says); ``€`` for EUR only;
-    no symbol when the exports mix currencies (amounts are summed as exported)."""
+    no symbol when the exports mix currencies (amounts are summed as exported), or for a code
+    that is not letters (it comes from the data)."""
     if not codes:
         return "$"
     if len(codes) == 1:
-        return _SYMBOLS.get(codes[0], f"{codes[0]} ")
+        code = codes[0]
+        return _SYMBOLS.get(code) or (f"{code} " if _CODE.fullmatch(code) else "")
     return ""
 
 

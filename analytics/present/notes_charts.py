@@ -5,13 +5,9 @@ the notes tables and the words around them (plotly figures and plain text; no St
 ('Unclear (no keyword)', 'Product fit')
 >>> cell_key("price", "timing"), split_cell_key("price|timing")
 ('price|timing', ('price', 'timing'))
->>> escape_markdown("**Acme** [x](y) <b>")
-'\\\\*\\\\*Acme\\\\*\\\\* \\\\[x\\\\]\\\\(y\\\\) \\\\<b\\\\>'
 """
 
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -50,15 +46,6 @@ def cell_title(key: str) -> str:
     if said == UNCLEAR:
         return f"Stated {category_label(stated)} · the notes name no reason"
     return f"Stated {category_label(stated)} · the notes say {said_label(said)}"
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` from a user's data, safe inside Streamlit markdown: every markdown character
-    backslash-escaped, so it reads exactly as written."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def agreement_caption(head: NotesHeadline) -> str:

@@ -48,6 +48,7 @@ from analytics.present import charts, notes_charts
 from analytics.present import formatting as fmt
 from analytics.present.money import chosen_symbol, currency_note
 from analytics.present.price_fit_text import evidence_summary, evidence_warning, explain
+from analytics.present.text import safe_figure
 
 #: Section id → heading, in the order the report shows them.
 SECTIONS: dict[str, str] = {
@@ -110,6 +111,7 @@ def _markdown(text: str) -> Markup:
 
 def _chart(fig: go.Figure, name: str) -> Markup:
     """A figure as a ``<div>`` + script (no plotly.js: the page's ``<head>`` has the one copy)."""
+    safe_figure(fig)  # data text shows as written, never as plotly markup
     fig.update_layout(clickmode="event")  # nothing to drill into in a mailed file
     fig.for_each_trace(lambda t: t.update(hovertemplate=t.hovertemplate.replace(
         "<extra>Click to list the deals</extra>", "<extra></extra>")) if t.hovertemplate else None)

@@ -20,6 +20,7 @@ from analytics.present.formatting import (
     category_label,
     period_label,
 )
+from analytics.present.text import plot_escape
 
 #: The caption of :func:`share_over_time`.
 SHARE_SMALL_NOTE = ("Faded, hatched bars with \"n=\" above: fewer than 10 lost deals in the period, "
@@ -123,7 +124,7 @@ def competitor_trend(df: pd.DataFrame, grain: str, names: Sequence[str]) -> go.F
         color = palette[i % len(palette)]
         custom = list(zip([period_label(p, grain) for p in part["period"]], part["won"],
                           part["closed"], strict=True))
-        hover = (f"<b>vs {name}</b> · %{{customdata[0]}}<br>Win rate %{{y:.1%}}"
+        hover = (f"<b>vs {plot_escape(name)}</b> · %{{customdata[0]}}<br>Win rate %{{y:.1%}}"
                  "<br>%{customdata[1]} won of %{customdata[2]} closed<extra></extra>")
         rate, few = _split_small(part["win_rate"], part["small_sample"])
         fig.add_trace(go.Scatter(

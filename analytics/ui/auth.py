@@ -15,6 +15,7 @@ import streamlit as st
 
 from analytics.present import access as rules_
 from analytics.present.access import Access, AccessRules
+from analytics.present.text import md_escape
 
 #: Local mode (no ``[auth]``): everyone may do everything.
 LOCAL_ACCESS = rules_.LOCAL
@@ -77,7 +78,7 @@ def user_panel(who: Access) -> None:
     if not who.signed_in:
         return
     role = {rules_.ADMIN: "admin", rules_.VIEWER: "viewer"}.get(who.role or "", "no access")
-    st.caption(f":material/account_circle: Signed in as **{who.who}** · {role}")
+    st.caption(f":material/account_circle: Signed in as **{md_escape(who.who)}** · {role}")
     sign_out_button("sign_out_sidebar")
 
 
@@ -117,7 +118,7 @@ def gate(app_name: str) -> Access:
         _sign_in_buttons()
         _script(_KEEP_ADDRESS)
     else:
-        st.warning(f"You are signed in as **{who.who}**, which has no access to {app_name}. "
+        st.warning(f"You are signed in as **{md_escape(who.who)}**, which has no access to {app_name}. "
                    "Ask an admin for access.", icon=":material/lock:")
         sign_out_button()
     st.stop()
@@ -132,7 +133,7 @@ def admin_page(who: Access, what: str) -> None:
                 icon=":material/lock_open:")
         return
     if not who.can_write:
-        st.warning(f"Only an admin can {what}. You are signed in as **{who.who}** (viewer): every "
+        st.warning(f"Only an admin can {what}. You are signed in as **{md_escape(who.who)}** (viewer): every "
                    "analysis page, download and share link is yours. Ask an admin if you need to "
                    "import.", icon=":material/lock:")
         st.stop()

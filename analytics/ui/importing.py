@@ -16,6 +16,7 @@ from analytics import categories
 from analytics.errors import DebriefError
 from analytics.ingest import history, importer, normalise
 from analytics.present.tables import category_changes, safe_csv
+from analytics.present.text import md_escape
 from analytics.ui.auth import require_admin
 from analytics.ui.session import clear_caches, now, reading, writing
 
@@ -87,11 +88,11 @@ def run_imports(ready: Sequence[normalise.Prepared]) -> list[importer.ImportResu
     with st.status("Importing…", expanded=True) as status:
         bar = st.progress(0.0)
         for done, prepared in enumerate(ready, start=1):
-            st.write(f"Writing {prepared.file_name} ({len(prepared.rows):,} rows)…")
+            st.write(f"Writing {md_escape(prepared.file_name)} ({len(prepared.rows):,} rows)…")
             try:
                 results.append(commit_prepared(prepared))
             except DebriefError as err:
-                st.error(str(err))
+                st.error(md_escape(err))
             bar.progress(done / len(ready))
         status.update(label="Import finished", state="complete")
     return results

@@ -37,6 +37,7 @@ from analytics.errors import DebriefError
 from analytics.ingest import history, samples
 from analytics.metrics import deals
 from analytics.present import money
+from analytics.present.text import md_escape
 
 _VERSION_KEY = "_data_version"
 _TODO = "Wait for it to finish, then reload this page."
@@ -247,8 +248,10 @@ def money_symbol() -> str:
 
 
 def currency_note() -> str | None:
-    """What amount figures cover when the deals mix currencies, else None."""
-    return money.currency_note(currencies(), chosen_currency())
+    """What amount figures cover when the deals mix currencies, else None (markdown-escaped: the
+    codes come from the data)."""
+    note = money.currency_note(currencies(), chosen_currency())
+    return None if note is None else md_escape(note)
 
 
 # --------------------------------------------------------------------------- flash messages
@@ -261,4 +264,4 @@ def flash(kind: str, text: str) -> None:
 
 def show_flash() -> None:
     for kind, text in st.session_state.pop("_flash", []):
-        getattr(st, kind)(text)
+        getattr(st, kind)(md_escape(text))  # texts name files and errors

@@ -16,6 +16,7 @@ from analytics.metrics import deals, winrates
 from analytics.present.access import Access
 from analytics.present.filter_view import describe_filters, filter_params
 from analytics.present.notices import connection_problem
+from analytics.present.text import md_escape
 from analytics.ui import auth, sample, session, share
 from analytics.ui.sidebar import FilterState, reset_filters, sidebar_filters
 
@@ -88,7 +89,7 @@ def _unavailable(nav: Any, title: str, err: Exception, who: Access) -> NoReturn:
     """Explain a database that cannot be opened (or is from a newer Debrief) and stop the run."""
     _sidebar_nav(nav, title, FilterState().remembered(), who)
     st.title(title)
-    st.error(connection_problem(err, session.db_path()), icon=":material/database:")
+    st.error(md_escape(connection_problem(err, session.db_path())), icon=":material/database:")
     if isinstance(err, SchemaVersionError):
         st.caption("Your data is safe: Debrief did not change the file.")
     st.stop()
@@ -104,7 +105,7 @@ def _header(title: str, intro: str | None, filters: Filters | None) -> None:
         share.share_view(PAGE_SCRIPT.get(title, "app.py"), container=right)
     lines = [intro] if intro else []
     if filters is not None:
-        lines.append(f":material/filter_alt: {describe_filters(filters)}")
+        lines.append(f":material/filter_alt: {md_escape(describe_filters(filters))}")
     if lines:
         st.caption("  \n".join(lines))
 

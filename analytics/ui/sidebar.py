@@ -20,6 +20,7 @@ from analytics.present.filter_view import DATE_KEYS, Period, date_range_bounds, 
 from analytics.present.formatting import FILTER_DIMENSIONS, blank_as_text
 from analytics.present.money import currency_label
 from analytics.present.share import CONTROLS, control_params, decode_control, normalised
+from analytics.present.text import md_escape
 from analytics.ui.session import AMOUNT_CURRENCY, load
 
 #: The widget (and URL parameter) choosing the currency of amount figures on mixed data.
@@ -227,7 +228,7 @@ def sidebar_filters(page: str) -> Filters:
         filters, problem = as_filters(values)
         st.session_state[AMOUNT_CURRENCY] = filters.currency
         if problem:
-            st.error(problem)
+            st.error(md_escape(problem))
     state.write_address(page, {**filter_params(filters), **control_params(page, st.session_state)})
     return filters
 

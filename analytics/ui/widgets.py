@@ -17,6 +17,7 @@ from analytics.present.filter_view import deals_link_params
 from analytics.present.formatting import DASH, field_label, fmt_count
 from analytics.present.money import money_format
 from analytics.present.tables import outcome_style, prettify_deals, table_height
+from analytics.present.text import plot_unescape, safe_figure
 from analytics.ui.session import load, money_symbol
 
 # --------------------------------------------------------------------------- column formats
@@ -148,6 +149,7 @@ def current_page(key: str, *, view: object, pages: int) -> tuple[int, str]:
 def chart(fig: go.Figure, *, key: str | None = None, on_select: Any = "ignore",
           selection_mode: Any = "points") -> Any:
     """``st.plotly_chart`` with Debrief's defaults; returns the selection state when selectable."""
+    fig = safe_figure(fig)  # data text shows as written, never as plotly markup
     if on_select == "ignore":
         st.plotly_chart(fig, key=key, config=PLOT_CONFIG, width="stretch")
         return None
@@ -173,7 +175,7 @@ def selected_customdata(key: str) -> list[Any]:
         if isinstance(data, list | tuple):
             data = data[0] if data else None
         if data is not None:
-            out.append(data)
+            out.append(plot_unescape(data))
     return out
 
 
