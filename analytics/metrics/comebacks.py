@@ -299,15 +299,28 @@ def cohorts(
         months AS (
             SELECT CAST(range AS INTEGER) AS m FROM range(1, CAST(? AS BIGINT) + 1)
         ),
+        -- The fewest whole months m >= 1 with comeback_date <= loss_date + m months (monotone in
+        -- m): d = the month boundaries between the two dates puts loss_date + d months in the
+        -- comeback's month, so m is d when that is on or after the comeback, else d + 1.
+        needed AS (
+            SELECT cohort, m_needed, count(*) AS accounts
+            FROM (
+                SELECT cohort,
+                       CASE WHEN CAST(loss_date + to_months(d) AS DATE) >= comeback_date
+                            THEN greatest(d, 1) ELSE d + 1 END AS m_needed
+                FROM (SELECT cohort, loss_date, comeback_date,
+                             date_diff('month', loss_date, comeback_date) AS d
+                      FROM cohort WHERE comeback_date IS NOT NULL)
+            )
+            GROUP BY cohort, m_needed
+        ),
         cells AS (
             SELECT s.cohort, s.accounts, m.m AS months_since_loss,
                    CAST(s.last_loss + to_months(m.m) AS DATE) <= CAST(? AS DATE) AS observable,
-                   count(*) FILTER (
-                       WHERE c.comeback_date <= CAST(c.loss_date + to_months(m.m) AS DATE)
-                   ) AS came_back
+                   CAST(coalesce(sum(n.accounts), 0) AS BIGINT) AS came_back
             FROM sizes s
             CROSS JOIN months m
-            JOIN cohort c ON c.cohort = s.cohort
+            LEFT JOIN needed n ON n.cohort = s.cohort AND n.m_needed <= m.m
             GROUP BY s.cohort, s.accounts, s.last_loss, m.m
         )
         SELECT cohort, accounts, months_since_loss,
