@@ -1,6 +1,7 @@
 """The importer's limits, in one place, and how long things are shown in messages.
 
-A file wider than :data:`MAX_COLUMNS` is refused; a record with a value longer than
+A file with more than :data:`MAX_ROWS` data rows (:func:`check_rows`) or wider than
+:data:`MAX_COLUMNS` is refused; a record with a value longer than
 :data:`MAX_CELL_CHARS` is rejected (its reason names the column); a date outside
 :data:`FIRST_DATE` – :data:`LAST_DATE` is rejected. Messages name at most
 :data:`SHOWN_COLUMNS` columns, each cut to :data:`SHOWN_CHARS` characters, and a
@@ -20,8 +21,10 @@ import datetime
 import re
 from collections.abc import Sequence
 
-from analytics.errors import MESSAGE_CHARS
+from analytics.errors import MESSAGE_CHARS, UnusableFileError
 
+#: Data rows a file may have; a longer file is refused (split it, e.g. by close year).
+MAX_ROWS = 5_000_000
 #: Columns a file may have; a wider header is refused (no CRM export comes close).
 MAX_COLUMNS = 2_000
 #: Characters one value may hold; a record with a longer value is rejected.
@@ -35,8 +38,8 @@ LAST_DATE = datetime.date(2100, 12, 31)
 SHOWN_COLUMNS = 3
 SHOWN_CHARS = 30
 #: Longest message (one line) an unusable file or a mapping gives (kept by the errors).
-__all__ = ["FIRST_DATE", "LAST_DATE", "MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_RAW_CHARS",
-           "MESSAGE_CHARS", "SHOWN_CHARS", "SHOWN_COLUMNS", "clip", "shown_columns"]
+__all__ = ["FIRST_DATE", "LAST_DATE", "MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_RAW_CHARS", "MAX_ROWS",
+           "MESSAGE_CHARS", "SHOWN_CHARS", "SHOWN_COLUMNS", "check_rows", "clip", "shown_columns"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -46,6 +49,14 @@ def clip(text: str, limit: int) -> str:
     cut to ``limit`` characters with an ellipsis."""
     flat = _SPACES.sub(" ", text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def check_rows(count: int, file_name: str) -> None:
+    """Refuse a file of more than :data:`MAX_ROWS` data rows (one line, nothing written)."""
+    if count > MAX_ROWS:
+        raise UnusableFileError(file_name, f"it has {count:,} data rows; Debrief imports at most "
+                                f"{MAX_ROWS:,} per file", "Split the export (e.g. by close year) and "
+                                "import the parts.")
 
 
 def shown_columns(headers: Sequence[object]) -> str:

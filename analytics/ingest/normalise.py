@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.errors import UnusableFileError
-from analytics.ingest import columnar, dialects, gcpause
+from analytics.ingest import columnar, dialects, gcpause, limits
 from analytics.ingest.headers import ColumnMap, build_column_map, normalise_header
 from analytics.ingest.outcome import outcome_of
 from analytics.ingest.parsing import (
@@ -249,6 +249,7 @@ def prepare_table(table: RawTable, content_hash: str, options: ImportOptions,
     """Parse an already-read table (see :func:`prepare`)."""
     if progress is not None:
         progress("parse")
+    limits.check_rows(len(table.records), table.file_name)
     dialect = dialects.resolve(options.source, table.header, footer_seen=table.footer_lines > 0)
     cmap = _column_map(table, options)
     reading, notes = _plan_reading(table, dialect, cmap, options)

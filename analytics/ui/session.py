@@ -20,6 +20,7 @@ page shows another process's import at its next rerun without anyone clearing a 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -40,6 +41,9 @@ from analytics.present import money
 from analytics.present.text import md_escape
 
 _VERSION_KEY = "_data_version"
+#: Longest one engine call of a page may take (seconds); then DuckDB is interrupted and the page
+#: says so (:class:`SlowViewError`). Reads only: nothing is left half-done.
+QUERY_SECONDS = 60.0
 _TODO = "Wait for it to finish, then reload this page."
 
 # --------------------------------------------------------------------------- connection
@@ -149,21 +153,56 @@ def data_version() -> str:
 # --------------------------------------------------------------------------- caching
 
 
+class SlowViewError(DebriefError):
+    """An engine call of a page that ran past :data:`QUERY_SECONDS` and was interrupted."""
+
+
+def time_limited(cur: duckdb.DuckDBPyConnection, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(cur, *args, **kwargs)``, interrupted (:class:`SlowViewError`) once it has run
+    :data:`QUERY_SECONDS` — DuckDB 1.5 has no statement timeout, so a timer calls
+    ``cur.interrupt()`` (a no-op when no query is running)."""
+    fired = threading.Event()
+
+    def stop() -> None:
+        fired.set()
+        cur.interrupt()
+
+    timer = threading.Timer(QUERY_SECONDS, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        return fn(cur, *args, **kwargs)
+    except duckdb.InterruptException as err:
+        if fired.is_set():
+            raise SlowViewError(f"This view took longer than {QUERY_SECONDS:g} s and was stopped. Narrow "
+                                "the filters (a shorter period, fewer values) and try again.") from err
+        raise
+    finally:
+        timer.cancel()
+
+
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached_call(db: str, version: str, name: str, args: tuple[Any, ...],
                  kwargs: tuple[tuple[str, Any], ...], _fn: Callable[..., Any]) -> Any:
     with _shared(db).reading() as cur:
-        return _fn(cur, *args, **dict(kwargs))
+        return time_limited(cur, _fn, *args, **dict(kwargs))
 
 
 def load(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``fn(cursor, *args, **kwargs)`` cached per database file, data version and argument values.
 
     Arguments must be plain values (filters and settings are frozen dataclasses). A write by
-    any process changes the data version, so the next run computes afresh.
+    any process changes the data version, so the next run computes afresh. A call past
+    :data:`QUERY_SECONDS` stops the page run with a message saying so (inside a page run).
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached_call(db_path(), data_version(), name, args, tuple(sorted(kwargs.items())), fn)
+    try:
+        return _cached_call(db_path(), data_version(), name, args, tuple(sorted(kwargs.items())), fn)
+    except SlowViewError as err:
+        if get_script_run_ctx() is None:
+            raise
+        st.error(md_escape(err), icon=":material/hourglass_bottom:")
+        st.stop()
 
 
 def deferred(fn: Callable[..., Any], *args: Any, convert: Callable[[Any], Any] | None = None,
