@@ -41,7 +41,9 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/run.py
-	$(PY) benchmarks/pages.py
+	$(PY) benchmarks/pages.py --sizes 10000 100000 1000000 --rss
+	$(PY) benchmarks/pandas_summary.py
+	$(PY) benchmarks/browser.py --deals 100000
 
 # The browser journeys; they save a screenshot of every page to screenshots/.
 screenshots: $(VENV)/.installed
