@@ -20,6 +20,9 @@ Blank lines and report footers are not records.
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,6 +120,16 @@ def _record_import(cur: duckdb.DuckDBPyConnection, prepared: Prepared, result: I
          result.rejected, now])
 
 
+def _test_pause(stage: str) -> None:
+    """For the crash tests only (tests/hardening/test_crash.py): with ``DEBRIEF_TEST_PAUSE`` set to
+    ``stage`` — ``written`` (every row written, the transaction not yet committed) or ``committed``
+    (committed, the file not yet closed) — say so on stderr and sleep, for the test to kill the
+    process right there. Unset (always, outside that test): nothing."""
+    if os.environ.get("DEBRIEF_TEST_PAUSE") == stage:
+        print(f"DEBRIEF_TEST_PAUSE: {stage}", file=sys.stderr, flush=True)
+        time.sleep(120)
+
+
 def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime,
            progress: Progress | None = None) -> ImportResult:
     """Write a prepared file in one transaction and return its counts; ``progress`` (if
@@ -139,9 +152,12 @@ def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime,
             duplicates=prepared.duplicates, rejected=len(prepared.rejects),
             notes=(*prepared.notes, *_twin_notes(cur, prepared.content_hash)))
         _record_import(cur, prepared, result, now)
+        _test_pause("written")
         return result
 
-    return write(con.cursor(), body)  # one transaction, re-run whole if a concurrent write wins
+    done = write(con.cursor(), body)  # one transaction, re-run whole if a concurrent write wins
+    _test_pause("committed")
+    return done
 
 
 def import_files(con: duckdb.DuckDBPyConnection, paths: Sequence[str | Path],
