@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics.errors import DebriefError
 from analytics.metrics import price_fit
+from analytics.metrics.price_fit_view import price_fit_view
 from analytics.present import charts, price_fit_text, text
 from analytics.present import formatting as fmt
 from analytics.ui import session, share, shell, widgets
@@ -33,7 +34,9 @@ except DebriefError as err:
     st.stop()
 share.report_button(ctx.filters, price=settings)
 
-evidence = session.load(price_fit.evidence, ctx.filters)
+# Every result below in one engine call: the price losses are classified once.
+view = session.load(price_fit_view, ctx.filters, settings)
+evidence = view.evidence
 if evidence["price_losses"] == 0:
     st.info("No lost deal matching these filters is categorised as a price loss. "
             "Check the categories on the Loss reasons page, or widen the filters.")
@@ -43,7 +46,7 @@ else:
         st.warning(warning, icon=":material/lock_open:")
     st.caption(price_fit_text.evidence_summary(evidence))
 
-counts = session.load(price_fit.class_counts, ctx.filters, settings)
+counts = view.counts
 cols = st.columns(5)
 for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=False):
     col.metric(fmt.PRICE_CLASS_LABELS[klass], fmt.fmt_count(counts[klass]), border=True)
@@ -64,12 +67,12 @@ for col, klass in zip(cols, price_fit.PRICE_CLASSES, strict=True):
 
 left, right = st.columns(2, gap="large")
 with left:
-    matrix = session.load(price_fit.matrix, ctx.filters, settings)
+    matrix = view.matrix
     figure = charts.price_fit_matrix(matrix, price_fit.fit_bands(settings), price_fit.gap_bands(settings))
     widgets.chart(figure, key="pf_matrix")
     st.caption("Every closed deal (won or lost, any reason). Colour: win rate; n<10 marks a small sample.")
 with right:
-    losses = session.load(price_fit.price_losses, ctx.filters, settings)
+    losses = view.losses
     plotted = charts.plottable(losses)
     if plotted.empty:
         st.info("No price loss has both a fit score and a price gap to plot.")
@@ -83,7 +86,7 @@ st.subheader("The deals in each class", anchor=False)
 tabs = st.tabs([f"{fmt.PRICE_CLASS_LABELS[k]} ({counts[k]:,})" for k in price_fit.PRICE_CLASSES])
 for tab, klass in zip(tabs, price_fit.PRICE_CLASSES, strict=True):
     with tab:
-        rows = session.load(price_fit.price_losses, ctx.filters, settings, price_class=klass)
+        rows = view.by_class[klass]
         if rows.empty:
             st.caption("No deal in this class.")
         else:

@@ -47,10 +47,8 @@ eligible and ``comeback_date − loss_date ≤ H``.
 from __future__ import annotations
 
 import numbers
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -59,6 +57,7 @@ import pandas as pd
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, DIMENSIONS, Filters
+from analytics.metrics.computed_once import computed_once, table_for
 from analytics.metrics.rates import add_rate_columns
 from analytics.metrics.survival import kaplan_meier
 from analytics.sql import closed, outcome_is, period_sql, row_limit
@@ -101,28 +100,17 @@ def as_of_date(cur: duckdb.DuckDBPyConnection, settings: ComebackSettings) -> da
     return row[0] if row else None
 
 
-#: Anchors computed once into a temporary table by :func:`shared_anchor`: (filters, as_of) → table.
-_SHARED: ContextVar[dict[tuple[Filters, date | None], str] | None] = ContextVar("comeback_anchors",
-                                                                               default=None)
-
-
 @contextmanager
 def shared_anchor(cur: duckdb.DuckDBPyConnection, filters: Filters, settings: ComebackSettings,
                   ) -> Iterator[None]:
     """Compute the anchor of ``filters`` once, into a temporary table of ``cur``: inside the block,
     the functions of this module (and :mod:`winback`) called with ``cur`` and these filters and
     as_of read it instead of computing it again (at 1M deals the anchor costs ~0.5–1 s a time).
-    Only for calls on ``cur``: the table is not seen by another cursor."""
+    See :mod:`analytics.metrics.computed_once`."""
     as_of = as_of_date(cur, settings)
     cte, params = anchor_cte(filters, as_of)
-    table = f"debrief_anchor_{uuid.uuid4().hex}"
-    cur.execute(f"CREATE TEMP TABLE {table} AS {cte} SELECT * FROM anchor", params)
-    token = _SHARED.set({**(_SHARED.get() or {}), (filters, as_of): table})
-    try:
+    with computed_once(cur, ("comeback_anchor", filters, as_of), f"{cte} SELECT * FROM anchor", params):
         yield
-    finally:
-        _SHARED.reset(token)
-        cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]:
@@ -137,7 +125,7 @@ def anchor_cte(filters: Filters, as_of: date | None) -> tuple[str, list[object]]
     (id A) and wins on 2023-01-05 and 2023-02-04: anchor A, comeback 2023-02-04,
     30 days.
     """
-    shared = (_SHARED.get() or {}).get((filters, as_of))
+    shared = table_for(("comeback_anchor", filters, as_of))
     if shared is not None:  # inside :func:`shared_anchor`
         return f"WITH anchor AS (SELECT * FROM {shared})", []
     where, where_params = filters.where("o")

@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -50,6 +51,7 @@ import pandas as pd
 
 from analytics.errors import InvalidSettingError
 from analytics.filters import Filters, qualified
+from analytics.metrics.computed_once import computed_once, table_for
 from analytics.metrics.rates import add_rate_columns
 from analytics.sql import CLOSED, outcome_is, row_limit, won_lost_counts
 
@@ -180,7 +182,11 @@ _PRICE_LOSS = f"{outcome_is('lost')} AND o.loss_reason = 'price'"
 
 
 def _price_losses_sql(filters: Filters, settings: PriceFitSettings) -> tuple[str, list[object]]:
-    """A query of the price losses passing ``filters``, with gap, basis and class."""
+    """A query of the price losses passing ``filters``, with gap, basis and class (read from the
+    table of :func:`shared_losses` inside one)."""
+    shared = table_for(("price_losses", filters, settings))
+    if shared is not None:
+        return f"SELECT * FROM {shared}", []
     where, where_params = filters.where("o")
     class_sql, class_params = price_class_sql("o", settings)
     sql = f"""
@@ -193,6 +199,16 @@ def _price_losses_sql(filters: Filters, settings: PriceFitSettings) -> tuple[str
         WHERE {_PRICE_LOSS} AND ({where})
     """
     return sql, class_params + where_params
+
+
+@contextmanager
+def shared_losses(cur: duckdb.DuckDBPyConnection, filters: Filters, settings: PriceFitSettings,
+                  ) -> Iterator[None]:
+    """The classified price losses computed once for the block (:mod:`.computed_once`): the
+    counts and lists of this module called with ``cur``, ``filters`` and ``settings`` read them."""
+    sql, params = _price_losses_sql(filters, settings)
+    with computed_once(cur, ("price_losses", filters, settings), sql, params):
+        yield
 
 
 # --------------------------------------------------------------------------- metrics
