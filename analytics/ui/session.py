@@ -85,8 +85,12 @@ def shared_file() -> SharedFile:
 @contextmanager
 def reading() -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor on the database for one engine call (the file is closed again after it)."""
-    with shared_file().reading() as cur:
+    with _lease(db_path()) as cur:
         yield cur
+
+
+#: The read lease :func:`held` keeps for this thread: ``(path, cursor)``, or absent.
+_HELD = threading.local()
 
 
 @contextmanager
@@ -94,8 +98,33 @@ def held() -> Iterator[None]:
     """Keep the file open across the engine calls inside (one open instead of one per call: an
     open costs ~10–30 ms and starts with a cold buffer pool). Only reads inside: a write would wait
     for this lease. Released when the block ends, so nothing is held between runs."""
-    with shared_file().reading():
+    path = db_path()
+    outer = getattr(_HELD, "lease", None)
+    if outer is not None and outer[0] == path:
         yield
+        return
+    with _shared(path).reading() as cur:
+        _HELD.lease = (path, cur)
+        try:
+            yield
+        finally:
+            _HELD.lease = outer
+
+
+@contextmanager
+def _lease(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor for one read: a child of this thread's :func:`held` lease when there is one — not
+    a new lease, which would queue behind a writer that waits for the held one — else its own."""
+    outer = getattr(_HELD, "lease", None)
+    if outer is None or outer[0] != path:
+        with _shared(path).reading() as cur:
+            yield cur
+        return
+    cur = outer[1].cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
 
 
 @contextmanager
@@ -123,7 +152,7 @@ def _prepare(path: str) -> None:
 
 
 def _read_version(path: str) -> str:
-    with _shared(path).reading() as cur:
+    with _lease(path) as cur:
         return store.data_version(cur)
 
 
@@ -184,7 +213,7 @@ def time_limited(cur: duckdb.DuckDBPyConnection, fn: Callable[..., Any], *args: 
 @st.cache_data(show_spinner=False, max_entries=1024)
 def _cached_call(db: str, version: str, name: str, args: tuple[Any, ...],
                  kwargs: tuple[tuple[str, Any], ...], _fn: Callable[..., Any]) -> Any:
-    with _shared(db).reading() as cur:
+    with _lease(db) as cur:
         return time_limited(cur, _fn, *args, **dict(kwargs))
 
 
@@ -222,13 +251,13 @@ def deferred(fn: Callable[..., Any], *args: Any, convert: Callable[[Any], Any] |
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _imports(db: str, version: str) -> pd.DataFrame:
-    with _shared(db).reading() as cur:
+    with _lease(db) as cur:
         return history.list_imports(cur)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _currencies(db: str, version: str) -> tuple[str, ...]:
-    with _shared(db).reading() as cur:
+    with _lease(db) as cur:
         return tuple(deals.currencies(cur))
 
 
