@@ -7,8 +7,10 @@ rows, rejects and duplicate count as parsing record by record with
 
 * the cells go to an in-memory DuckDB database as one text column each;
 * exact repeats of an earlier record are found with a window over every cell;
-* every field is parsed by the SQL of :mod:`analytics.ingest.column_sql`, which also
-  says, per record, whether every cell was in a form it reads exactly as Python does;
+* amounts, dates and fit scores are parsed by the SQL of :mod:`analytics.ingest.column_sql`,
+  which also says, per record, whether every cell was in a form it reads exactly as
+  Python does; the stage's outcome, the account key and the currency code are worked
+  out by the Python functions once per distinct cell and joined back;
 * the few records that are not (odd forms, and every record with an error) are parsed
   by :func:`parse_record` itself, which gives the reject reason;
 * an opportunity id reused by a later record is found with a window, and rejected.
