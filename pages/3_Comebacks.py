@@ -6,7 +6,6 @@ import streamlit as st
 
 from analytics.errors import DebriefError
 from analytics.metrics import comebacks, winback
-from analytics.metrics.comeback_view import comeback_view
 from analytics.present import charts, downloads, tables, text
 from analytics.present import formatting as fmt
 from analytics.ui import session, share, shell, widgets
@@ -30,7 +29,7 @@ except DebriefError as err:
 share.report_button(ctx.filters, comebacks=settings)
 
 # Every comeback result below in one engine call: the per-account anchor is computed once.
-view = session.load(comeback_view, ctx.filters, settings)
+view = session.load(winback.comeback_view, ctx.filters, settings)
 summary = view.summary
 if summary["lost_accounts"] == 0:
     st.info("None of the lost deals matching these filters names an account, so comebacks cannot be "

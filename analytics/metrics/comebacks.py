@@ -101,15 +101,15 @@ def as_of_date(cur: duckdb.DuckDBPyConnection, settings: ComebackSettings) -> da
 
 
 @contextmanager
-def shared_anchor(cur: duckdb.DuckDBPyConnection, filters: Filters, settings: ComebackSettings,
+def shared_anchor(cursor: duckdb.DuckDBPyConnection, filters: Filters, settings: ComebackSettings,
                   ) -> Iterator[None]:
-    """Compute the anchor of ``filters`` once, into a temporary table of ``cur``: inside the block,
-    the functions of this module (and :mod:`winback`) called with ``cur`` and these filters and
+    """Compute the anchor of ``filters`` once, into a temporary table of ``cursor``: inside the block,
+    the functions of this module (and :mod:`winback`) called with ``cursor`` and these filters and
     as_of read it instead of computing it again (at 1M deals the anchor costs ~0.5–1 s a time).
     See :mod:`analytics.metrics.computed_once`."""
-    as_of = as_of_date(cur, settings)
+    as_of = as_of_date(cursor, settings)
     cte, params = anchor_cte(filters, as_of)
-    with computed_once(cur, ("comeback_anchor", filters, as_of), f"{cte} SELECT * FROM anchor", params):
+    with computed_once(cursor, ("comeback_anchor", filters, as_of), f"{cte} SELECT * FROM anchor", params):
         yield
 
 

@@ -202,12 +202,12 @@ def _price_losses_sql(filters: Filters, settings: PriceFitSettings) -> tuple[str
 
 
 @contextmanager
-def shared_losses(cur: duckdb.DuckDBPyConnection, filters: Filters, settings: PriceFitSettings,
+def shared_losses(cursor: duckdb.DuckDBPyConnection, filters: Filters, settings: PriceFitSettings,
                   ) -> Iterator[None]:
     """The classified price losses computed once for the block (:mod:`.computed_once`): the
-    counts and lists of this module called with ``cur``, ``filters`` and ``settings`` read them."""
+    counts and lists of this module called with ``cursor``, ``filters`` and ``settings`` read them."""
     sql, params = _price_losses_sql(filters, settings)
-    with computed_once(cur, ("price_losses", filters, settings), sql, params):
+    with computed_once(cursor, ("price_losses", filters, settings), sql, params):
         yield
 
 

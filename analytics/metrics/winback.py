@@ -31,10 +31,13 @@ the 2 eligible price accounts came back: score 1000 × 0.5.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 
 from analytics.filters import Filters
+from analytics.metrics import comebacks
 from analytics.metrics.comebacks import ComebackSettings, anchor_cte, as_of_date
 
 #: Comebacks a loss reason needs before its own median decides when its accounts are due.
@@ -87,3 +90,49 @@ def winback_list(cur: duckdb.DuckDBPyConnection, filters: Filters, settings: Com
         """,
         [*params, horizon, horizon, horizon, as_of, min_returned, horizon],
     ).df()[WINBACK_COLUMNS]
+
+
+# --------------------------------------------------------------------------- the Comebacks page
+
+
+@dataclass(frozen=True)
+class ComebackView:
+    """Everything the Comebacks page shows: the results of :func:`~analytics.metrics.comebacks.
+    summary`, ``curve``, ``cohorts``, ``breakdown`` by category and by competitor,
+    ``returned_accounts`` and :func:`winback_list`, for one set of filters and settings."""
+
+    summary: dict[str, object]
+    curve: pd.DataFrame
+    cohorts: pd.DataFrame
+    by_category: pd.DataFrame
+    by_competitor: pd.DataFrame
+    winback: pd.DataFrame
+    returned: pd.DataFrame
+
+
+def comeback_view(cur: duckdb.DuckDBPyConnection, filters: Filters, settings: ComebackSettings, *,
+                  cohort_months: int = 24) -> ComebackView:
+    """Every comeback result of the page in one engine call. Called one by one, each computes the
+    anchor again (at 1M deals ~0.5–1 s a time); here it is computed once
+    (:func:`~analytics.metrics.comebacks.shared_anchor`) and the same functions read it.
+
+    >>> from analytics.metrics.examples import example_cursor
+    >>> cur = example_cursor("opportunity_id account_key outcome close_date", [
+    ...     ("1", "acme", "lost", "2023-01-01"), ("2", "acme", "won", "2023-03-02"),
+    ...     ("3", "bolt", "lost", "2024-01-01")])
+    >>> view = comeback_view(cur, Filters(), ComebackSettings())
+    >>> view.summary == comebacks.summary(cur, Filters(), ComebackSettings())
+    True
+    >>> view.returned["days_to_comeback"].tolist()
+    [60]
+    """
+    with comebacks.shared_anchor(cur, filters, settings):
+        return ComebackView(
+            summary=comebacks.summary(cur, filters, settings),
+            curve=comebacks.curve(cur, filters, settings),
+            cohorts=comebacks.cohorts(cur, filters, settings, cohort_months),
+            by_category=comebacks.breakdown(cur, filters, settings, "category"),
+            by_competitor=comebacks.breakdown(cur, filters, settings, "competitor"),
+            winback=winback_list(cur, filters, settings),
+            returned=comebacks.returned_accounts(cur, filters, settings),
+        )
