@@ -144,7 +144,8 @@ def _cmd_import(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Non
     options = normalise.ImportOptions(source=args.source, mapping=parse_user_mapping(args.map),
                                      day_first=args.day_first)
     for result in importer.import_files(con, args.files, options, now=_now()):
-        print(f"{result.file_name}: import #{result.import_id} ({result.dialect}): "
+        what = f"import #{result.import_id}" if result.recorded else f"same as import #{result.import_id}"
+        print(f"{result.file_name}: {what} ({result.dialect}): "
               f"{result.rows_read} rows read, {result.loaded} loaded, {result.updated} updated, "
               f"{result.unchanged} unchanged, {result.duplicates} duplicate, "
               f"{result.rejected} rejected")

@@ -17,7 +17,8 @@ ctx = shell.setup_page("Import", needs_deals=False, admin_only="import or undo e
 for result in st.session_state.get("import_results", []):
     with st.container(border=True):
         st.markdown(f":material/check_circle: **{text.md_escape(result.file_name)}** — "
-                    f"import #{result.import_id} ({fmt.DIALECT_LABELS.get(result.dialect, result.dialect)})")
+                    f"{import_tables.result_title(result)} "
+                    f"({fmt.DIALECT_LABELS.get(result.dialect, result.dialect)})")
         for col, (label, count) in zip(st.columns(6), import_tables.result_counts(result), strict=True):
             col.metric(label, fmt.fmt_count(count))
         for note in result.notes:

@@ -162,7 +162,10 @@ def test_reimport_updates_never_duplicates_and_counts_exact_duplicates_once(tmp_
     [r1] = import_files(con, [write(tmp_path, "v1.csv", first)], now=NOW)
     [r2] = import_files(con, [write(tmp_path, "v1-again.csv", first)], now=NOW)
     assert (r2.loaded, r2.updated, r2.unchanged) == (0, 0, 2)
-    assert any("already imported as import #1" in n for n in r2.notes)
+    # the very same bytes again: nothing changed, so no history entry that did nothing
+    assert (r2.recorded, r2.import_id) == (False, r1.import_id)
+    assert any("identical to import #1" in n for n in r2.notes)
+    assert rows(con, "SELECT import_id FROM imports") == [(r1.import_id,)]
     second = ("Opportunity ID,Stage,Amount,Close Date\nA,Closed Won,100,2024-01-01\n"
               "B,Closed Won,75,2024-02-01\nB,Closed Won,75,2024-02-01\nC,Proposal,10,\n")
     [r3] = import_files(con, [write(tmp_path, "v2.csv", second)], now=NOW)
@@ -295,3 +298,21 @@ def test_user_can_keep_a_recognised_column_unmapped(tmp_path: Path, con) -> None
     path = write(tmp_path, "x.csv", "Deal Stage,Amount,Country\nProposal,1,FR\n")
     import_files(con, [path], ImportOptions(mapping={"Country": "ignore"}), now=NOW)
     assert rows(con, "SELECT region, extras FROM opportunities") == [(None, '{"Country": "FR"}')]
+
+
+def test_an_identical_file_is_recorded_again_when_it_changes_something(tmp_path: Path, con) -> None:
+    """The same bytes make a new import when they do change the store: after the first
+    import was undone, or after a later import changed a row they hold."""
+    v1 = write(tmp_path, "v1.csv", "Opportunity ID,Stage,Amount,Close Date\nA,Closed Won,100,2024-01-01\n")
+    v2 = write(tmp_path, "v2.csv", "Opportunity ID,Stage,Amount,Close Date\nA,Closed Won,120,2024-01-01\n")
+    [first] = import_files(con, [v1], now=NOW)
+    undo(con, first.import_id, now=NOW)
+    [again] = import_files(con, [v1], now=NOW)  # the twin is undone: a real import
+    assert (again.recorded, again.loaded) == (True, 1)
+    [changed] = import_files(con, [v2], now=NOW)
+    assert (changed.recorded, changed.updated) == (True, 1)
+    [back] = import_files(con, [v1], now=NOW)  # identical to a live import, but it changes A back
+    assert (back.recorded, back.updated) == (True, 1)
+    assert any("already imported as import #" in n for n in back.notes)
+    assert rows(con, "SELECT amount FROM opportunities") == [(100.0,)]
+    assert rows(con, "SELECT count(*) FROM imports") == [(4,)]

@@ -123,9 +123,11 @@ def test_committing_the_same_prepared_twice_changes_nothing_the_second_time() ->
     con = connect(":memory:")
     importer.commit(con, prepared, now=NOW)
     again = importer.commit(con, prepared, now=NOW)
-    assert (again.import_id, again.loaded, again.updated, again.unchanged) == (2, 0, 0, 3)
-    assert again.notes[-1] == "The same file was already imported as import #1."
-    assert "The same file" not in " ".join(prepared.notes)
+    assert (again.import_id, again.loaded, again.updated, again.unchanged) == (1, 0, 0, 3)
+    assert not again.recorded
+    assert again.notes[-1] == ("Nothing changed: this file is identical to import #1, "
+                               "so no new import was recorded.")
+    assert "Nothing changed" not in " ".join(prepared.notes)
 
 
 def test_prepare_leaves_its_table_and_options_as_they_were() -> None:

@@ -448,3 +448,17 @@ def test_chart_selection_helpers() -> None:
     assert [p["customdata"] for p in widgets.selected_points(state)] == [["price", 3], "Tableau"]
     assert widgets.selected_points(None) == [] and widgets.selected_points({"selection": {}}) == []
 
+
+
+def test_reimporting_an_identical_file_says_nothing_changed_and_adds_no_history(
+        app, sample_db_copy: Path, open_db) -> None:
+    cur = open_db(sample_db_copy)
+    imports_before = len(history.list_imports(cur))
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "pipedrive_deals.csv"
+    at = app(sample_db_copy, IMPORT)
+    at.file_uploader[0].set_value(("pipedrive_deals.csv", sample.read_bytes(), "text/csv")).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception
+    assert "nothing changed — same as import #" in all_text(at)
+    assert metric(at, "Loaded").value == "0" and metric(at, "Updated").value == "0"
+    assert len(history.list_imports(cur)) == imports_before

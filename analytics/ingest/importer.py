@@ -9,6 +9,11 @@ exists are replaced (the old version is kept in ``replaced_rows`` so
 break the reject rules of METRICS.md §1 are stored in ``rejected_rows`` with
 their line, raw text and reason. Any error rolls the whole import back.
 
+Re-importing a file identical to an import still in effect (same bytes, nothing that
+would be loaded or updated, the same rejects) records nothing: the result says so
+(``recorded`` is false, ``import_id`` names the earlier import) and the history gains
+no entry that did nothing.
+
 Every record of the file is accounted for::
 
     rows_read = loaded + updated + unchanged + duplicates + rejected
@@ -53,6 +58,16 @@ class ImportResult:
     duplicates: int
     rejected: int
     notes: tuple[str, ...]
+    #: False when nothing changed because the same file is already import ``import_id``.
+    recorded: bool = True
+
+
+class _NothingChanged(Exception):
+    """Raised inside the write to roll it back: the file is identical to a live import."""
+
+    def __init__(self, twin: int, unchanged: int) -> None:
+        super().__init__(twin)
+        self.twin, self.unchanged = twin, unchanged
 
 
 # --------------------------------------------------------------------------- writing
@@ -94,12 +109,21 @@ def _write_incoming(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
     cur.execute("DROP TABLE matched")
 
 
-def _twin_notes(cur: duckdb.DuckDBPyConnection, content_hash: str) -> list[str]:
-    """A note when a live import already holds the very same bytes."""
-    twin = cur.execute(
-        "SELECT min(import_id) FROM imports WHERE content_hash = ? AND undone_at IS NULL",
-        [content_hash]).fetchone()[0]
-    return [] if twin is None else [f"The same file was already imported as import #{twin}."]
+def _twin(cur: duckdb.DuckDBPyConnection, content_hash: str) -> tuple[int, int] | None:
+    """(import id, rejected rows) of the earliest live import of the very same bytes, if any."""
+    return cur.execute(
+        """SELECT import_id, rejected FROM imports
+           WHERE content_hash = ? AND undone_at IS NULL ORDER BY import_id LIMIT 1""",
+        [content_hash]).fetchone()
+
+
+def _unchanged_result(prepared: Prepared, twin: int, unchanged: int) -> ImportResult:
+    """The result of a re-import that changed nothing (and was not recorded)."""
+    note = (f"Nothing changed: this file is identical to import #{twin}, "
+            "so no new import was recorded.")
+    return ImportResult(twin, prepared.file_name, prepared.dialect, prepared.rows_read, loaded=0,
+                        updated=0, unchanged=unchanged, duplicates=prepared.duplicates,
+                        rejected=len(prepared.rejects), notes=(*prepared.notes, note), recorded=False)
 
 
 def _record_import(cur: duckdb.DuckDBPyConnection, prepared: Prepared, result: ImportResult,
@@ -144,18 +168,26 @@ def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime,
         import_id = cur.execute(
             "SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
         updated, unchanged = _stage_incoming(cur, prepared.rows.table, import_id)
+        loaded = len(prepared.rows) - updated - unchanged
+        twin = _twin(cur, prepared.content_hash)
+        if twin is not None and loaded == updated == 0 and twin[1] == len(prepared.rejects):
+            raise _NothingChanged(twin[0], unchanged)  # rolls the write back
         _write_incoming(cur, import_id)
         recategorise(cur, "import_id = ?", [import_id])
+        twin_note = [] if twin is None else [f"The same file was already imported as import #{twin[0]}."]
         result = ImportResult(
             import_id, prepared.file_name, prepared.dialect, prepared.rows_read,
-            loaded=len(prepared.rows) - updated - unchanged, updated=updated, unchanged=unchanged,
+            loaded=loaded, updated=updated, unchanged=unchanged,
             duplicates=prepared.duplicates, rejected=len(prepared.rejects),
-            notes=(*prepared.notes, *_twin_notes(cur, prepared.content_hash)))
+            notes=(*prepared.notes, *twin_note))
         _record_import(cur, prepared, result, now)
         _test_pause("written")
         return result
 
-    done = write(con.cursor(), body)  # one transaction, re-run whole if a concurrent write wins
+    try:
+        done = write(con.cursor(), body)  # one transaction, re-run whole if a concurrent write wins
+    except _NothingChanged as same:
+        return _unchanged_result(prepared, same.twin, same.unchanged)
     _test_pause("committed")
     return done
 

@@ -23,6 +23,13 @@ RESULT_COUNTS: tuple[tuple[str, str], ...] = (
 )
 
 
+def result_title(result: importer.ImportResult) -> str:
+    """``import #3``, or ``nothing changed — same as import #3`` for a re-import that recorded nothing."""
+    if result.recorded:
+        return f"import #{result.import_id}"
+    return f"nothing changed — same as import #{result.import_id}"
+
+
 def result_counts(result: importer.ImportResult) -> list[tuple[str, int]]:
     """(label, count) of every count of an import, in display order."""
     return [(label, getattr(result, name)) for label, name in RESULT_COUNTS]
