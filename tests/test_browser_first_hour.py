@@ -103,3 +103,21 @@ def test_deals_paging_logs_no_session_state_warning(browser, server: str, tmp_pa
         assert "created with a default value" not in log
     finally:
         context.close()
+
+
+def test_competitor_trend_chips_show_whole_names(browser, server: str) -> None:  # noqa: F811
+    """The "Competitors on the trend" chips are not cut off ("Qli…"): every chip's text fits."""
+    outside: list[str] = []
+    context, tab = _tab(browser, WIDTH, 1000, outside)
+    try:
+        open_url(tab, f"{server}/Competitors")
+        box = tab.locator("[data-testid=stMultiSelect]").filter(has_text="Competitors on the trend")
+        chips = box.locator("[data-tag] > span[title]")
+        chips.first.wait_for()
+        names = chips.all_inner_texts()
+        cut = [chip.get_attribute("title") for chip in chips.all()
+               if chip.evaluate("s => s.scrollWidth > s.clientWidth + 1")]
+        assert len(names) >= 2 and all(names)
+        assert cut == []
+    finally:
+        context.close()
