@@ -7,9 +7,10 @@ clears the caches after it, so every page shows the numbers after it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
+import duckdb
 import streamlit as st
 
 from analytics import categories
@@ -68,14 +69,23 @@ def prepare_cached(upload: Any, source: str = "auto", mapping: Mapping[str, str]
     return prepared
 
 
-def commit_prepared(prepared: normalise.Prepared) -> importer.ImportResult:
-    """Write a prepared file (one transaction) and clear the caches (admins only)."""
-    require_admin("import files")
+T = TypeVar("T")
+
+
+def _admin_write(action: str, write: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """``write(con)`` for an admin (``action`` names it in the refusal), with the store open for
+    writing; the caches are cleared afterwards, whatever happened."""
+    require_admin(action)
     try:
         with writing() as con:
-            return importer.commit(con, prepared, now=now())
+            return write(con)
     finally:
         clear_caches()
+
+
+def commit_prepared(prepared: normalise.Prepared) -> importer.ImportResult:
+    """Write a prepared file (one transaction) and clear the caches (admins only)."""
+    return _admin_write("import files", lambda con: importer.commit(con, prepared, now=now()))
 
 
 def run_imports(ready: Sequence[normalise.Prepared]) -> list[importer.ImportResult]:
@@ -100,12 +110,7 @@ def run_imports(ready: Sequence[normalise.Prepared]) -> list[importer.ImportResu
 
 def undo_import(import_id: int) -> history.UndoResult:
     """Undo an import (raises :class:`UndoError` with the reason) and clear the caches (admins only)."""
-    require_admin("undo an import")
-    try:
-        with writing() as con:
-            return history.undo(con, import_id, now=now())
-    finally:
-        clear_caches()
+    return _admin_write("undo an import", lambda con: history.undo(con, import_id, now=now()))
 
 
 def rejected_csv(import_id: int) -> bytes:
@@ -125,8 +130,6 @@ def save_category_edits(raws: Sequence[str], before: Sequence[str], after: Seque
     changes = category_changes(raws, before, after)
     if not changes:
         return 0, 0
-    try:
-        with writing() as con:
-            return len(changes), categories.set_overrides(con.cursor(), changes, now=now())
-    finally:
-        clear_caches()
+    changed = _admin_write("change a reason's category",
+                           lambda con: categories.set_overrides(con.cursor(), changes, now=now()))
+    return len(changes), changed
