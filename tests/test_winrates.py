@@ -379,3 +379,27 @@ def test_by_period_matches_naive(random_store: duckdb.DuckDBPyConnection, filter
     want = naive.by_period(random_store, filters, grain)
     naive.assert_same(got, want, keys=["period", "won", "lost", "closed", "win_rate", "low", "high",
                                        "small_sample", "won_amount", "lost_amount", "amount_win_rate"])
+
+
+def test_blank_dimensions_are_those_whose_breakdown_has_a_blank_group() -> None:
+    filled = {"owner": "Ana", "product": "X", "competitor": "Beta", "industry": "Retail",
+              "lead_source": "Web"}
+    cur = store([
+        deal(outcome="won", **filled | {"segment": "SMB", "region": None}),
+        deal(outcome="lost", **filled | {"segment": "  ", "region": "EMEA"}),
+        deal(outcome="open", **filled | {"segment": "SMB", "region": "EMEA", "owner": None}),
+    ])
+    # segment: a closed deal with only spaces; region: a closed deal with none; owner is blank
+    # only on an open deal (not in any breakdown); the other dimensions are always filled.
+    assert winrates.blank_dimensions(cur) == ("segment", "region")
+    for dim in DIMENSIONS:  # the same answer as the breakdown itself
+        grouped = set(winrates.by_dimension(cur, Filters(), dim)["value"])
+        assert (BLANK_LABEL in grouped) == (dim in winrates.blank_dimensions(cur))
+
+
+def test_blank_dimensions_agree_with_the_breakdowns_on_random_deals() -> None:
+    for seed in (1, 2, 3):
+        cur = store(random_deals(seed, n=300))
+        expected = tuple(d for d in DIMENSIONS
+                         if BLANK_LABEL in set(winrates.by_dimension(cur, Filters(), d)["value"]))
+        assert winrates.blank_dimensions(cur) == expected

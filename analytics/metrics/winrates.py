@@ -41,7 +41,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from analytics.filters import BLANK_LABEL, Filters, dimension
+from analytics.filters import BLANK_LABEL, DIMENSIONS, Filters, dimension
 from analytics.metrics.rates import RATE_COLUMNS as RATE_COLUMNS
 from analytics.metrics.rates import add_rate_columns as add_rate_columns
 from analytics.metrics.rates import closed_groups
@@ -188,6 +188,17 @@ def by_dimension(cur: duckdb.DuckDBPyConnection, filters: Filters, dim: str) -> 
     df = closed_groups(cur, filters, [("value", blank_as_label(column))], [BLANK_LABEL],
                        order_by="closed DESC, value")
     return df[_DIMENSION_COLUMNS]
+
+
+def blank_dimensions(cur: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The dimensions whose :func:`by_dimension` over every deal has a blank group: those
+    where some closed deal records no value. One scan for all of them (the sidebar asks
+    this on every page's first visit).
+    """
+    tests = ", ".join(f"bool_or({blank_as_label(f'o.{dimension(d)}')} = ?)" for d in DIMENSIONS)
+    row = cur.execute(f"SELECT {tests} FROM opportunities o WHERE {CLOSED}",
+                      [BLANK_LABEL, BLANK_LABEL] * len(DIMENSIONS)).fetchone()
+    return tuple(d for d, blank in zip(DIMENSIONS, row, strict=True) if blank)
 
 
 def _add_months(day: date, months: int) -> date:

@@ -165,7 +165,7 @@ class FilterState:
 def _dimension_options(key: str) -> list[str]:
     """The values a dimension filter offers, with :data:`BLANK_LABEL` when some deal records none."""
     options = list(load(deals.dimension_values, key))
-    if BLANK_LABEL in set(load(winrates.by_dimension, Filters(), key)["value"]):
+    if key in load(winrates.blank_dimensions):
         options.append(BLANK_LABEL)
     return options
 
