@@ -103,12 +103,7 @@ else:
         tables.labelled_categories(winback_list), hide_index=True, width="stretch",
         placeholder=fmt.DASH, height=tables.table_height(len(winback_list), 420),
         column_order=list(downloads.WINBACK_LABELS)[:-1],
-        column_config={
-            "account_name": st.column_config.TextColumn("Account", width="medium"),
-            "loss_date": widgets.date_column("Lost on"),
-            "category": "Loss reason",
-            "competitor": "Lost to",
-            "lost_amount": widgets.money_column("Lost amount"),
+        column_config=widgets.lost_account_columns("Account", "category", "competitor") | {
             "days_since_loss": st.column_config.NumberColumn("Days since loss", format="%d"),
             "usual_days": st.column_config.NumberColumn(
                 "Usual days to come back", format="%d",
@@ -130,12 +125,7 @@ else:
         # "Days later" beside "Won on", not off the right edge behind the long account names.
         column_order=["account_name", "loss_date", "loss_reason", "lost_to", "lost_amount",
                       "comeback_date", "days_to_comeback", "comeback_account_name", "comeback_amount"],
-        column_config={
-            "account_name": st.column_config.TextColumn("Account (when lost)", width="medium"),
-            "loss_date": widgets.date_column("Lost on"),
-            "loss_reason": "Loss reason",
-            "lost_to": "Lost to",
-            "lost_amount": widgets.money_column("Lost amount"),
+        column_config=widgets.lost_account_columns("Account (when lost)", "loss_reason", "lost_to") | {
             "comeback_date": widgets.date_column("Won on"),
             "comeback_account_name": st.column_config.TextColumn("Account (when won)", width="medium"),
             "comeback_amount": widgets.money_column("Won amount"),

@@ -44,6 +44,18 @@ def date_column(label: str, **kwargs: Any) -> Any:
     return st.column_config.DateColumn(label, format="YYYY-MM-DD", **kwargs)
 
 
+def lost_account_columns(account: str, reason_key: str, competitor_key: str) -> dict[str, Any]:
+    """Column formats shared by the tables of lost accounts: who (headed ``account``), when they
+    were lost, why (column ``reason_key``), to whom (``competitor_key``) and how much."""
+    return {
+        "account_name": st.column_config.TextColumn(account, width="medium"),
+        "loss_date": date_column("Lost on"),
+        reason_key: "Loss reason",
+        competitor_key: "Lost to",
+        "lost_amount": money_column("Lost amount"),
+    }
+
+
 def text_column(label: str, width: str = "medium") -> Any:
     return st.column_config.TextColumn(label, width=width)
 
