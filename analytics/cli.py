@@ -212,6 +212,10 @@ def _cmd_summary(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> No
     print(f"Comebacks (as of {shown(cb['as_of'])}, {cb['horizon_days']} days): {cb['came_back']} of "
           f"{cb['eligible']} eligible ({pct(cb['comeback_rate'])}); ever {pct(cb['ever_rate'])} of "
           f"{cb['lost_accounts']} lost accounts; median {shown(cb['median_days_to_comeback'])} days")
+    nt = result["notes"]
+    print(f"Loss notes: {nt['with_notes']} lost deals with notes; the notes agree with the stated "
+          f"reason in {nt['agree']} ({pct(nt['agreement_rate'])}); {nt['easy_price']} easy-price "
+          f"losses; {nt['unclear']} unclear")
     if result["competitors"]:
         _print_table([[name, v["won"], v["lost"], pct(v["win_rate"])]
                       for name, v in result["competitors"].items()],

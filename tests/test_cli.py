@@ -172,3 +172,19 @@ def test_rejects_csv_never_hands_a_spreadsheet_a_formula(tmp_path: Path, db: Pat
     raws = [line.split(",", 2)[2] for line in lines[1:]]
     # each raw line starts with the formula-looking id, and each is quoted with a leading '
     assert [r.lstrip('"')[:2] for r in raws] == ["'=", "'+", "'@", "'-"]
+
+
+def test_text_summary_says_what_the_notes_say(tmp_path: Path, db: Path, capsys) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text("Opportunity ID,Account Name,Stage,Close Date,Loss Reason,Loss Notes\n"
+                    "A,Acme,Closed Lost,2024-01-05,Price too high,Too expensive for them\n"  # agrees
+                    "B,Beta,Closed Lost,2024-01-06,Price,Champion left; went dark\n"  # easy price
+                    "C,Gamma,Closed Lost,2024-01-07,Timing,Nice people\n"  # unclear
+                    "D,Delta,Closed Lost,2024-01-08,Timing,\n")  # no notes
+    assert run(["import", str(path), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert run(["summary", "--db", str(db)]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Loss notes:"))
+    # 3 deals with notes; only A agrees (1/3); B is an easy-price loss; C says nothing we know
+    assert line == ("Loss notes: 3 lost deals with notes; the notes agree with the stated reason in "
+                    "1 (33.3%); 1 easy-price losses; 1 unclear")
