@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -72,42 +73,59 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+def wait_until_up(url: str, proc: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    """Poll ``url`` until it answers 200; fail with ``log`` if ``proc`` ends or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer:\n{log.read_text()}")
+        time.sleep(0.25)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a server started by a test (terminate, then kill after 15 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def running_app(env: dict[str, str], log: Path, *, cwd: Path = ROOT,
+                port: int | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` with ``env`` (the whole environment), from ``cwd`` (where Streamlit
+    looks for ``.streamlit/``), its output in ``log``; yields its base URL once it is healthy."""
+    port = port or _free_port()
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(f"{base}/_stcore/health", proc, log)
+            yield base
+        finally:
+            stop(proc)
+
+
 @pytest.fixture
 def server(sample_db: Path, tmp_path: Path) -> Iterator[str]:
     """``streamlit run app.py`` on a private copy of the sample database; yields its base URL."""
     db = tmp_path / "app.duckdb"
     shutil.copyfile(sample_db, db)
-    port = _free_port()
     env = os.environ | {"DEBRIEF_DB": str(db), "DEBRIEF_SAMPLE": "1", "PYTHONUNBUFFERED": "1"}
-    log = (tmp_path / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
-            time.sleep(0.25)
+    with running_app(env, tmp_path / "streamlit.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,16 +18,19 @@ import pytest
 from analytics.filters import Filters
 from analytics.metrics import price_fit
 from analytics.present import formatting as fmt
-from tests.test_browser import (
+from tests.test_browser import (  # noqa: F401 (browser is a fixture)
     CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
     WIDTH,
     _free_port,
+    browser,
     metric_value,
     open_url,
+    running_app,
     settle,
     shoot,
+    stop,
+    wait_until_up,
 )
 
 pytestmark = [
@@ -39,29 +40,6 @@ pytestmark = [
 
 USERS = [{"sub": "ana", "email": "ana@acme.com", "email_verified": True, "name": "Ana Admin"},
          {"sub": "bo", "email": "bo@acme.com", "email_verified": True, "name": "Bo Viewer"}]
-
-
-def _wait(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"{url} did not answer:\n{log.read_text()}")
-        time.sleep(0.25)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -92,34 +70,16 @@ viewers = ["*@acme.com"]
 """, encoding="utf-8")
     env = os.environ | {"DEBRIEF_DB": str(db), "DEBRIEF_SAMPLE": "1", "PYTHONUNBUFFERED": "1",
                         "PYTHONPATH": str(ROOT)}
-    app = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(app_port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=work, env=env, stdout=app_log.open("w"), stderr=subprocess.STDOUT)
     try:
-        _wait(f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", idp, idp_log)
-        _wait(f"{base}/_stcore/health", app, app_log)
-        yield base
+        wait_until_up(f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", idp, idp_log)
+        with running_app(env, app_log, cwd=work, port=app_port) as running:
+            yield running
     finally:
-        _stop(app)
-        _stop(idp)
+        stop(idp)
     assert not (ROOT / ".streamlit" / "secrets.toml").exists()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def fresh_tab(browser):
+def fresh_tab(browser):  # noqa: F811 (the fixture)
     context = browser.new_context(viewport={"width": WIDTH, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(60_000)
@@ -141,7 +101,7 @@ def nav(tab) -> list[str]:
     return [text.strip().splitlines()[-1] for text in links]  # the icon's name comes first
 
 
-def test_admin_and_viewer_sign_in_share_a_view_and_sign_out(browser, signed_app: str, sample_db: Path,
+def test_admin_and_viewer_sign_in_share_a_view_and_sign_out(browser, signed_app: str, sample_db: Path,  # noqa: F811
                                                             open_db) -> None:
     # signed out: a sign-in button and nothing else
     context, tab = fresh_tab(browser)

@@ -5,10 +5,7 @@ anywhere but the app, no dialog opens, no injected image exists in the page."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.hardening.injection import HTML, LINK_FILTERS, PAYLOADS, hostile_db
-from tests.test_browser import CHROMIUM, ROOT, _free_port, browser, open_url, shoot  # noqa: F401 (fixture)
+from tests.test_browser import CHROMIUM, browser, open_url, running_app, shoot  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium")]
@@ -31,37 +28,10 @@ QUERY = urlencode({**{key: list(PAYLOADS) for key in LINK_FILTERS if key != "cur
 def hostile_server(tmp_path: Path) -> Iterator[str]:
     """``streamlit run app.py`` on the hostile database; yields its base URL."""
     db = hostile_db(tmp_path / "hostile.duckdb")
-    port = _free_port()
     env = os.environ | {"DEBRIEF_DB": str(db), "PYTHONUNBUFFERED": "1"}
     env.pop("DEBRIEF_SAMPLE", None)
-    log_path = tmp_path / "streamlit.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("streamlit did not start:\n" + log_path.read_text())
-                time.sleep(0.25)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with running_app(env, tmp_path / "streamlit.log") as base:
+        yield base
 
 
 def test_hostile_values_selected_by_a_link_stay_text_on_every_page(browser, hostile_server: str) -> None:  # noqa: F811
