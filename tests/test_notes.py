@@ -251,3 +251,16 @@ def test_phrases_match_the_naive_reading(seed: int) -> None:
     for stated, items in want.items():  # every listed phrase drills to the deals that use it
         phrase, used, _ = items[0]
         assert deals.count_deals(con.cursor(), Filters(), category=stated, notes_phrase=phrase) == used
+
+
+def test_the_matrix_chart_shows_every_column_even_one_no_note_names() -> None:
+    from analytics.present import notes_charts
+
+    con = new_store()
+    insert_deals(con, [deal(outcome="lost", loss_reason_raw="Price", loss_notes="Too expensive"),
+                       deal(outcome="lost", loss_reason_raw="Price", loss_notes="Nice people")])
+    fig = notes_charts.matrix_figure(notes.matrix(con.cursor(), Filters()))
+    shown = {x for trace in fig.data for x in trace.x}
+    assert shown == {notes_charts.said_label(s) for s in notes.SAID}  # no decision, timing… too
+    tiles = fig.data[0]
+    assert sorted(tiles.text) == ["1", "1"]  # price × price and price × unclear: only non-empty tiles

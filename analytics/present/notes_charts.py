@@ -75,6 +75,10 @@ def matrix_figure(df: pd.DataFrame) -> go.Figure:
         hovertemplate=("<b>Stated: %{y}</b><br>The notes say: %{x}<br>%{text} of %{customdata[1]} "
                        "deals (%{customdata[2]:.0%})<extra>Click to list the deals</extra>"),
     ))
+    if rows:  # every column shown, even one no note names (an invisible point holds its place)
+        fig.add_trace(go.Scatter(x=[said_label(s) for s in SAID], y=[category_label(rows[0])] * len(SAID),
+                                 mode="markers", marker={"opacity": 0}, hoverinfo="skip",
+                                 showlegend=False))
     style(fig, "What the seller picked × what the notes say", x="What the notes say",
           y="Reason the seller picked", legend=False, height=max(300, 130 + 56 * len(rows)))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[said_label(s) for s in SAID],
