@@ -13,7 +13,7 @@ from analytics.cli import run
 from analytics.errors import InvalidSettingError
 from analytics.filters import BLANK_LABEL, Filters
 from analytics.metrics import loss_reasons, winrates
-from analytics.metrics.currency import amount_currencies, choose_currency
+from analytics.metrics.currency import amount_currencies, choose_currency, stated_currencies
 from analytics.store import connect
 from tests.factories import deal, insert_deals, new_store
 
@@ -105,3 +105,10 @@ def test_cli_report_says_which_currency(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
     assert run(["report", "--db", str(db), "--out", str(out), "--currency", "EUR"]) == 0
     assert "Amounts are EUR only" in out.read_text()
+
+
+def test_stated_currencies_are_the_distinct_non_blank_codes_sorted() -> None:
+    con = new_store()
+    insert_deals(con, [deal(currency="USD"), deal(currency="EUR"), deal(currency="USD"), deal(currency=" ")])
+    assert stated_currencies(con.cursor()) == ["EUR", "USD"]
+    assert stated_currencies(new_store().cursor()) == []

@@ -216,12 +216,6 @@ def test_dimension_values() -> None:
         deals.dimension_values(cur, "account_name")
 
 
-def test_currencies() -> None:
-    cur = store([deal(currency="USD"), deal(currency="EUR"), deal(currency="USD"), deal(currency=" ")])
-    assert deals.currencies(cur) == ["EUR", "USD"]
-    assert deals.currencies(store([])) == []
-
-
 def test_close_date_bounds() -> None:
     assert deals.close_date_bounds(store([])) == (None, None)
     assert deals.close_date_bounds(store(deal_rows())) == (date(2024, 1, 5), date(2024, 3, 10))

@@ -47,7 +47,8 @@ def amount_currencies(cur: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def stated_currencies(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Distinct stated currency codes, sorted."""
+    """Distinct stated (non-blank) currency codes of all deals, sorted: what a money symbol
+    is picked from, and what a requested currency is checked against."""
     rows = cur.execute(f"SELECT DISTINCT o.currency FROM opportunities o "
                        f"WHERE {has_text('o.currency')} ORDER BY 1").fetchall()
     return [code for (code,) in rows]

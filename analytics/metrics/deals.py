@@ -289,15 +289,6 @@ def dimension_values(cur: duckdb.DuckDBPyConnection, dim: str) -> list[str]:
     return [value for (value,) in rows]
 
 
-def currencies(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Distinct non-blank currency codes of all deals, sorted (to pick a money symbol)."""
-    rows = cur.execute(
-        f"SELECT o.currency FROM opportunities o WHERE {has_text('o.currency')} "
-        "GROUP BY o.currency ORDER BY o.currency"
-    ).fetchall()
-    return [value for (value,) in rows]
-
-
 def close_date_bounds(cur: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
     """Earliest and latest close date of any closed deal (``(None, None)`` when there is none)."""
     row = cur.execute(

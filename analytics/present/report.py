@@ -41,6 +41,7 @@ from analytics.errors import DebriefError
 from analytics.filters import DIMENSIONS, Filters
 from analytics.metrics import comebacks, competitors, deals, loss_reasons, notes, price_fit
 from analytics.metrics.comebacks import ComebackSettings
+from analytics.metrics.currency import stated_currencies
 from analytics.metrics.price_fit import PriceFitSettings
 from analytics.metrics.summary import summary
 from analytics.metrics.winrates import headline
@@ -273,7 +274,7 @@ def render_report(cur: duckdb.DuckDBPyConnection, filters: Filters, price_settin
     """
     s = summary(cur, filters, price_settings=price_settings, comeback_settings=comeback_settings)
     head = headline(cur, filters)
-    codes = deals.currencies(cur)
+    codes = stated_currencies(cur)
     symbol = chosen_symbol(codes, filters.currency)  # amounts are in filters.currency on mixed data
     closed = s["deals"]["won"] + s["deals"]["lost"]
     first, last = _close_range(cur, filters)

@@ -36,7 +36,7 @@ from analytics import store
 from analytics.connection import DASHBOARD_WAIT, SharedFile, open_store
 from analytics.errors import DebriefError
 from analytics.ingest import history, samples
-from analytics.metrics import deals
+from analytics.metrics import currency
 from analytics.present import money
 from analytics.present.text import md_escape
 
@@ -258,7 +258,7 @@ def _imports(db: str, version: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _currencies(db: str, version: str) -> tuple[str, ...]:
     with _lease(db) as cur:
-        return tuple(deals.currencies(cur))
+        return tuple(currency.stated_currencies(cur))
 
 
 def clear_caches() -> None:
