@@ -226,6 +226,10 @@ def _number(text: str, decimal_comma: bool = False) -> float | None:
 
 _COMMA_DECIMAL = re.compile(r"[0-9],[0-9]{1,2}(?![0-9])|[0-9]\.[0-9]{3}[.,]")
 _POINT_DECIMAL = re.compile(r"[0-9]\.[0-9]{1,2}(?![0-9])|[0-9],[0-9]{3}[.,]")
+#: The same two tests for DuckDB's regexp_matches (RE2 has no look-ahead: a non-digit
+#: or the end instead), used on a large CSV's columns (analytics.ingest.normalise).
+COMMA_DECIMAL_SQL = r"[0-9],[0-9]{1,2}([^0-9]|$)|[0-9]\.[0-9]{3}[.,]"
+POINT_DECIMAL_SQL = r"[0-9]\.[0-9]{1,2}([^0-9]|$)|[0-9],[0-9]{3}[.,]"
 
 
 def detect_decimal_comma(values: Iterable[object]) -> bool:

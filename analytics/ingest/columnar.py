@@ -236,10 +236,18 @@ def reused_id_reason(opp_id: str, first_line: int) -> str:
             "with other values; the first one was kept")
 
 
+def _records_at(table: RawTable, idxs: Sequence[int]) -> dict[int, tuple[int, list[object]]]:
+    """Records by position (``idx`` of the cells table): their line and cells."""
+    if table.body is not None:
+        return table.body.take(idxs)
+    return {i: table.records[i] for i in idxs}
+
+
 def _row_by_row(table: RawTable, reading: Reading,
                 positions: Sequence[int]) -> tuple[list[dict[str, object]], list[Reject]]:
     """parse_record for the records the SQL left out."""
-    parsed = [parse_one(table, reading, *table.records[position]) for position in positions]
+    found = _records_at(table, positions)
+    parsed = [parse_one(table, reading, *found[position]) for position in sorted(positions)]
     return ([r for r in parsed if not isinstance(r, Reject)],
             [r for r in parsed if isinstance(r, Reject)])
 
@@ -252,30 +260,46 @@ def _reused_ids(con: duckdb.DuckDBPyConnection, table: RawTable,
         """SELECT source_line, opportunity_id, first_line FROM (SELECT source_line, opportunity_id,
            min(source_line) OVER (PARTITION BY opportunity_id) AS first_line FROM parsed)
            WHERE source_line > first_line ORDER BY source_line""").fetchall()
+    con.unregister("parsed")
     kept = parsed.sort_by("source_line")
     if not reused:
         return kept, []
     lines = pa.array([line for line, _, _ in reused], pa.int32())
     kept = kept.filter(pc.invert(pc.is_in(kept["source_line"], value_set=lines)))
-    position = {line: i for i, (line, _) in enumerate(table.records)}
-    return kept, [Reject(line, table.raw_text(table.records[position[line]][1]),
+    if table.body is not None:
+        position = table.body.idx_of_lines([line for line, _, _ in reused])
+    else:
+        position = {line: i for i, (line, _) in enumerate(table.records)}
+    found = _records_at(table, [position[line] for line, _, _ in reused])
+    return kept, [Reject(line, table.raw_text(found[position[line]][1]),
                          reused_id_reason(opp_id, first)) for line, opp_id, first in reused]
+
+
+def _register_cells(con: duckdb.DuckDBPyConnection, table: RawTable, reading: Reading) -> None:
+    """``cells`` of :func:`_cells_table`: a view of a DuckDB-read body, else the records."""
+    if table.body is None:
+        con.register("cells", _cells_table(table, reading))
+        return
+    width = reading.width
+    odd = f"(n > {int(width)} OR (n < {int(width)} AND NOT {bool(reading.pad_short)}))"
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW cells AS SELECT idx, line, n, tail, {odd} AS odd,
+                    {', '.join(f'c{i}' for i in range(width))} FROM records""")
 
 
 def parse_columns(table: RawTable, reading: Reading) -> Parsed:
     """Rows, rejects and repeats of a text table, as the record-by-record parse gives them."""
-    con = duckdb.connect()
+    con = duckdb.connect() if table.body is None else table.body.con
     try:
-        con.register("cells", _cells_table(table, reading))
+        _register_cells(con, table, reading)
         _lookups(con, reading)
         parsed = con.execute(_query(reading), {"dialect": reading.dialect}).to_arrow_table()
-        con.unregister("cells")
         ok = parsed["ok"]
         slow = parsed.filter(pc.invert(ok))["idx"].to_pylist()
         fast = parsed.filter(ok).drop_columns(["idx", "ok"]).cast(SCHEMA)
-        rows, rejects = _row_by_row(table, reading, sorted(slow))
+        rows, rejects = _row_by_row(table, reading, slow)
         kept, reused = _reused_ids(con, table, pa.concat_tables([fast, rows_to_arrow(rows)]))
     finally:
-        con.close()
+        if table.body is None:
+            con.close()
     rejects = sorted(rejects + reused, key=lambda r: r.line)
-    return Parsed(kept, rejects, len(table.records) - parsed.num_rows)
+    return Parsed(kept, rejects, table.record_count - parsed.num_rows)

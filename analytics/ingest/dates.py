@@ -16,7 +16,7 @@ import math
 import numbers
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,7 +24,7 @@ from analytics.ingest.cells import CACHE_SIZE, PLAIN_NUMBER, ParseError, fail, i
 from analytics.ingest.limits import FIRST_DATE, LAST_DATE
 
 #: ParseError is the error these parsers raise for a cell they cannot read.
-__all__ = ["DateOrder", "ParseError", "detect_date_order", "has_order", "parse_date"]
+__all__ = ["DateOrder", "ParseError", "decide_date_order", "detect_date_order", "has_order", "parse_date"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +102,19 @@ def detect_date_order(values: Iterable[str], *, default_day_first: bool = False)
     >>> detect_date_order(["15/03/2024", "3/15/2024", "3/16/2024"])
     DateOrder(day_first=False, ambiguous=False, conflicting=True)
     """
+    return decide_date_order(Counter(v for v in values if isinstance(v, str)),
+                             default_day_first=default_day_first)
+
+
+def decide_date_order(counts: Mapping[str, int], *, default_day_first: bool = False) -> DateOrder:
+    """:func:`detect_date_order` of a column given as each distinct text and how often it
+    occurs (what a ``GROUP BY`` gives).
+
+    >>> decide_date_order({"15/03/2024": 1, "3/15/2024": 2})
+    DateOrder(day_first=False, ambiguous=False, conflicting=True)
+    """
     day_votes = month_votes = 0
-    for value, count in Counter(v for v in values if isinstance(v, str)).items():
+    for value, count in counts.items():
         match = _SLASH.fullmatch(value.strip())
         if match is None:
             continue

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.errors import UnusableFileError
-from analytics.ingest import columnar, dialects, gcpause, limits
+from analytics.ingest import columnar, dialects, duckcsv, gcpause, limits
 from analytics.ingest.headers import ColumnMap, build_column_map, normalise_header
 from analytics.ingest.outcome import outcome_of
 from analytics.ingest.parsing import (
     DateOrder,
     ParseError,
-    detect_date_order,
+    decide_date_order,
     detect_decimal_comma,
     fit_scale,
     has_order,
@@ -66,7 +66,7 @@ class Prepared:
 
     @property
     def rows_read(self) -> int:
-        return len(self.table.records)
+        return self.table.record_count
 
 
 # --------------------------------------------------------------------------- columns
@@ -116,8 +116,9 @@ def _date_orders(table: RawTable, cmap: ColumnMap,
         ([cmap.fields["created_date"]] if "created_date" in cmap.fields else [])
         + cmap.close_columns))
     for index in columns:
-        texts = [v for v in _column_values(table.records, index) if isinstance(v, str)]
-        order = detect_date_order(texts, default_day_first=day_first)
+        texts = table.body.value_counts(index) if table.body is not None else Counter(
+            v for v in _column_values(table.records, index) if isinstance(v, str))
+        order = decide_date_order(texts, default_day_first=day_first)
         orders[index] = order
         header = cmap.headers[index]
         if order.conflicting:
@@ -136,7 +137,8 @@ def _fit_scale(table: RawTable, cmap: ColumnMap) -> tuple[float, list[str]]:
     if index is None:
         return 1.0, []
     values: list[float] = []
-    for value in _column_values(table.records, index):
+    cells = table.body.distinct(index) if table.body is not None else _column_values(table.records, index)
+    for value in cells:
         try:
             number = parse_fit_value(parser_value(value))
         except ParseError:
@@ -174,18 +176,24 @@ def _plan_reading(table: RawTable, dialect: str, cmap: ColumnMap,
     orders, order_notes = _date_orders(table, cmap, options.day_first)
     scale, scale_notes = _fit_scale(table, cmap)
     notes += order_notes + scale_notes
-    decimal_commas = frozenset(
-        name for name in MONEY_FIELDS if name in cmap.fields
-        and detect_decimal_comma(_column_values(table.records, cmap.fields[name])))
+    decimal_commas = frozenset(name for name in MONEY_FIELDS if name in cmap.fields
+                               and _decimal_comma(table, cmap.fields[name]))
     if "close_date" not in cmap.fields:
         notes.append("No close-date column: every won or lost deal is rejected. "
                      "Map one with --map HEADER=close_date.")
     named = len(table.header)
     while named and not table.header[named - 1]:
         named -= 1
-    pad_short = any(len(cells) >= named for _, cells in table.records)
+    pad_short = (table.body.widest() >= named if table.body is not None
+                 else any(len(cells) >= named for _, cells in table.records))
     reading = Reading(dialect, cmap, orders, scale, len(table.header), decimal_commas, pad_short)
     return reading, notes
+
+
+def _decimal_comma(table: RawTable, index: int) -> bool:
+    if table.body is not None:
+        return table.body.decimal_comma(index)
+    return detect_decimal_comma(_column_values(table.records, index))
 
 
 @dataclass(frozen=True)
@@ -232,7 +240,7 @@ def _outcome_notes(table: RawTable, records: _Records) -> list[str]:
     """Notes on the result: nothing loadable (and why, mostly), report footers skipped."""
     notes: list[str] = []
     rejects = records.rejects
-    if table.records and not records.rows and len(rejects) == len(table.records) - records.duplicates:
+    if table.record_count and not records.rows and len(rejects) == table.record_count - records.duplicates:
         reasons = Counter(r.reason.split("'")[0] for r in rejects).most_common(1)[0][0]
         notes.append(f"No row could be loaded; most common problem: {reasons.strip()}.")
     if table.footer_lines:
@@ -249,11 +257,16 @@ def prepare_table(table: RawTable, content_hash: str, options: ImportOptions,
     """Parse an already-read table (see :func:`prepare`)."""
     if progress is not None:
         progress("parse")
-    limits.check_rows(len(table.records), table.file_name)
-    dialect = dialects.resolve(options.source, table.header, footer_seen=table.footer_lines > 0)
-    cmap = _column_map(table, options)
-    reading, notes = _plan_reading(table, dialect, cmap, options)
-    records = _parse_records(table, reading)
+    try:
+        limits.check_rows(table.record_count, table.file_name)
+        dialect = dialects.resolve(options.source, table.header, footer_seen=table.footer_lines > 0)
+        cmap = _column_map(table, options)
+        reading, notes = _plan_reading(table, dialect, cmap, options)
+        records = _parse_records(table, reading)
+    finally:
+        if table.body is not None:  # the records were read by DuckDB: free them
+            table.body.close()
+            table.body = None
     notes += _outcome_notes(table, records)
     return Prepared(table.file_name, content_hash, dialect, table, cmap, records.rows,
                     records.rejects, records.duplicates, notes, options)
@@ -269,10 +282,15 @@ def prepare_bytes(data: bytes, file_name: str, options: ImportOptions | None = N
     """
     if progress is not None:
         progress("read")
+    content_hash = hashlib.sha256(data).hexdigest()
     with gcpause.paused():  # millions of live lists: see analytics.ingest.gcpause
-        table = read_bytes(data, file_name)
-        return prepare_table(table, hashlib.sha256(data).hexdigest(), options or ImportOptions(),
-                             progress)
+        staged = duckcsv.stage(data, file_name)  # a large CSV: its body is read by DuckDB
+        if staged is None:
+            table = read_bytes(data, file_name)
+        else:
+            del data  # (its body is in a file now: the bytes need not stay while DuckDB reads)
+            table = duckcsv.read_staged(staged)
+        return prepare_table(table, content_hash, options or ImportOptions(), progress)
 
 
 def prepare(path: str | Path, options: ImportOptions | None = None,

@@ -31,13 +31,14 @@ from __future__ import annotations
 
 from analytics.ingest.amounts import Amount, detect_decimal_comma, parse_amount
 from analytics.ingest.cells import ParseError, is_blank
-from analytics.ingest.dates import DateOrder, detect_date_order, has_order, parse_date
+from analytics.ingest.dates import DateOrder, decide_date_order, detect_date_order, has_order, parse_date
 from analytics.ingest.scores import fit_scale, parse_fit_value
 
 __all__ = [
     "Amount",
     "DateOrder",
     "ParseError",
+    "decide_date_order",
     "detect_date_order",
     "detect_decimal_comma",
     "fit_scale",
