@@ -78,27 +78,34 @@ def rules_sql(raw_column: str) -> tuple[str, list[object]]:
     return "CASE " + " ".join(parts) + " ELSE 'other' END", params
 
 
+def reason_category_sql(raw_column: str) -> tuple[str, list[object]]:
+    """The category of a lost deal's raw reason as a SQL expression over a (trusted) column
+    expression, keywords bound: the user's override of the raw text, else the rules."""
+    case_sql, case_params = rules_sql(raw_column)
+    return (f"""coalesce(
+            (SELECT r.category FROM reason_overrides r
+              WHERE r.raw_key = lower(trim(coalesce({raw_column}, '')))),
+            {case_sql})""", case_params)
+
+
+def category_sql(outcome_column: str, raw_column: str) -> tuple[str, list[object]]:
+    """The stored ``loss_reason`` of a row as a SQL expression over its (trusted) outcome and
+    raw-reason column expressions: NULL unless lost, else :func:`reason_category_sql`."""
+    reason_sql, params = reason_category_sql(raw_column)
+    return f"CASE WHEN {outcome_column} <> 'lost' THEN NULL ELSE {reason_sql} END", params
+
+
 def recategorise(cur: duckdb.DuckDBPyConnection, where_sql: str = "TRUE",
                  params: list[object] | None = None) -> None:
     """Recompute ``loss_reason`` for the rows matching ``where_sql`` (overrides first).
 
     Lost rows get their category; every other row gets NULL. Runs inside the
-    caller's transaction, if any.
+    caller's transaction, if any. (An import computes the same categories as it
+    inserts its rows, :func:`reason_category_sql` once per distinct raw reason.)
     """
-    case_sql, case_params = rules_sql("loss_reason_raw")
-    cur.execute(
-        f"""
-        UPDATE opportunities SET loss_reason = CASE
-          WHEN outcome <> 'lost' THEN NULL
-          ELSE coalesce(
-            (SELECT r.category FROM reason_overrides r
-              WHERE r.raw_key = lower(trim(coalesce(opportunities.loss_reason_raw, '')))),
-            {case_sql})
-        END
-        WHERE {where_sql}
-        """,
-        case_params + list(params or []),
-    )
+    sql, sql_params = category_sql("opportunities.outcome", "opportunities.loss_reason_raw")
+    cur.execute(f"UPDATE opportunities SET loss_reason = {sql} WHERE {where_sql}",
+                sql_params + list(params or []))
 
 
 def set_override(cur: duckdb.DuckDBPyConnection, raw: str, category: str | None,

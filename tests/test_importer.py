@@ -237,7 +237,7 @@ def test_failure_inside_the_transaction_rolls_everything_back(tmp_path: Path, co
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "recategorise", boom)
+    monkeypatch.setattr(importer, "_record_import", boom)  # after every row is written
     with pytest.raises(RuntimeError):
         import_files(con, [write(tmp_path, "hs.csv", HUBSPOT)], now=NOW)
     assert snapshot(con) == before

@@ -36,8 +36,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from analytics.categories import recategorise
+from analytics.categories import reason_category_sql
 from analytics.ingest.normalise import ImportOptions, Prepared, Progress, prepare, prepare_bytes
+from analytics.ingest.rows import Reject
 from analytics.lake import write
 from analytics.store import OPPORTUNITY_COLUMN_NAMES
 
@@ -71,42 +72,64 @@ class _NothingChanged(Exception):
 
 
 # --------------------------------------------------------------------------- writing
+#
+# Every step is one set-based statement over the prepared Arrow table, registered on the
+# write's cursor as ``incoming`` (no copy): which stored rows it matches, the old versions
+# of the changed ones, and one INSERT of the new and changed rows that also gives each its
+# import id and its loss-reason category (overrides first, as ``recategorise`` gives).
+
+#: An incoming row ``i`` is the same as the stored row ``o`` of its id when every compared
+#: column is (NULL equals NULL). JSON compares as its text, so ``extras`` is compared as
+#: text: the incoming text is not parsed as JSON a million times over.
+_SAME = " AND ".join(
+    f"CAST(o.{c} AS VARCHAR) IS NOT DISTINCT FROM i.{c}" if c == "extras"
+    else f"o.{c} IS NOT DISTINCT FROM i.{c}" for c in COMPARED if c != "opportunity_id")
 
 
-def _stage_incoming(cur: duckdb.DuckDBPyConnection, rows: pa.Table,
-                    import_id: int) -> tuple[int, int]:
-    """Temp tables ``incoming`` (the rows, given ``import_id``) and ``matched`` (those whose
-    id is stored, and whether they are the same); returns how many changed and how many did not."""
-    cur.register("incoming_arrow", rows)
-    cur.execute("CREATE OR REPLACE TEMP TABLE incoming AS "
-                "SELECT * REPLACE (CAST(? AS INTEGER) AS import_id) FROM incoming_arrow", [import_id])
-    cur.unregister("incoming_arrow")
-    same = " AND ".join(f"o.{c} IS NOT DISTINCT FROM i.{c}" for c in COMPARED)
-    cur.execute(
-        f"""CREATE OR REPLACE TEMP TABLE matched AS
-            SELECT i.opportunity_id, ({same}) AS same
-            FROM incoming i JOIN opportunities o USING (opportunity_id)""")
-    updated, unchanged = cur.execute(
-        "SELECT count(*) FILTER (WHERE NOT same), count(*) FILTER (WHERE same) FROM matched"
-    ).fetchone()
-    return updated, unchanged
+def _matches(cur: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(changed, unchanged): how many incoming rows have a stored id, split by whether they
+    differ from the stored row (ids are unique on both sides: a file's reused id is a
+    reject). The changed ids are kept in the temp table ``changed``."""
+    stored = cur.execute("SELECT count(*) FROM incoming WHERE opportunity_id IN "
+                         "(SELECT opportunity_id FROM opportunities)").fetchone()[0]
+    if not stored:  # a first import: nothing to compare
+        return 0, 0
+    cur.execute(f"""CREATE OR REPLACE TEMP TABLE changed AS
+                    SELECT i.opportunity_id FROM incoming i JOIN opportunities o USING (opportunity_id)
+                    WHERE NOT ({_SAME})""")
+    changed = cur.execute("SELECT count(*) FROM changed").fetchone()[0]
+    return changed, stored - changed
 
 
-def _write_incoming(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
-    """Keep the old version of every changed row, then store the new and changed rows."""
+def _replace_changed(cur: duckdb.DuckDBPyConnection, import_id: int) -> None:
+    """Keep the stored version of every changed row in ``replaced_rows``, then remove it."""
     cols = ", ".join(OPPORTUNITY_COLUMN_NAMES)
+    changed = "opportunity_id IN (SELECT opportunity_id FROM changed)"
+    cur.execute(f"INSERT INTO replaced_rows ({cols}, replaced_by) "
+                f"SELECT {cols}, ? FROM opportunities WHERE {changed}", [import_id])
+    cur.execute(f"DELETE FROM opportunities WHERE {changed}")
+
+
+def _insert_rows(cur: duckdb.DuckDBPyConnection, import_id: int, unchanged: int) -> None:
+    """Store every incoming row but the unchanged ones, with its import id and category.
+
+    Run after :func:`_replace_changed`, so the only incoming ids still stored are those of
+    the unchanged rows. The category is worked out once per distinct raw reason
+    (:func:`reason_category_sql`, as :func:`analytics.categories.recategorise` would) and
+    joined on: the big side streams into the table, nothing holds it all."""
+    reason_sql, params = reason_category_sql("d.raw")
+    select = ", ".join({"loss_reason": "CASE WHEN i.outcome <> 'lost' THEN NULL ELSE c.category END",
+                        "import_id": "CAST(? AS INTEGER)"}.get(c, f"i.{c}")
+                       for c in OPPORTUNITY_COLUMN_NAMES)
+    keep = ("WHERE i.opportunity_id NOT IN (SELECT opportunity_id FROM opportunities)"
+            if unchanged else "")
     cur.execute(
-        f"""INSERT INTO replaced_rows ({cols}, replaced_by)
-            SELECT {', '.join('o.' + c for c in OPPORTUNITY_COLUMN_NAMES)}, ?
-            FROM opportunities o JOIN matched m USING (opportunity_id) WHERE NOT m.same""",
-        [import_id])
-    cur.execute("""DELETE FROM opportunities WHERE opportunity_id IN
-                   (SELECT opportunity_id FROM matched WHERE NOT same)""")
-    cur.execute(
-        f"""INSERT INTO opportunities ({cols}) SELECT {cols} FROM incoming
-            WHERE opportunity_id NOT IN (SELECT opportunity_id FROM matched WHERE same)""")
-    cur.execute("DROP TABLE incoming")
-    cur.execute("DROP TABLE matched")
+        f"""INSERT INTO opportunities ({', '.join(OPPORTUNITY_COLUMN_NAMES)})
+            SELECT {select} FROM incoming i
+            LEFT JOIN (SELECT d.raw, {reason_sql} AS category
+                       FROM (SELECT DISTINCT loss_reason_raw AS raw FROM incoming) d) c
+              ON c.raw IS NOT DISTINCT FROM i.loss_reason_raw
+            {keep}""", [import_id, *params])  # in the order of the ?s
 
 
 def _twin(cur: duckdb.DuckDBPyConnection, content_hash: str) -> tuple[int, int] | None:
@@ -126,12 +149,24 @@ def _unchanged_result(prepared: Prepared, twin: int, unchanged: int) -> ImportRe
                         rejected=len(prepared.rejects), notes=(*prepared.notes, note), recorded=False)
 
 
+def _insert_rejects(cur: duckdb.DuckDBPyConnection, import_id: int, rejects: Sequence[Reject]) -> None:
+    """The file's rejects in ``rejected_rows``: one INSERT from an Arrow table."""
+    table = pa.table({"line": pa.array([r.line for r in rejects], pa.int32()),
+                      "raw": pa.array([r.raw for r in rejects], pa.string()),
+                      "reason": pa.array([r.reason for r in rejects], pa.string())})
+    cur.register("incoming_rejects", table)
+    try:
+        cur.execute("INSERT INTO rejected_rows SELECT CAST(? AS INTEGER), line, raw, reason "
+                    "FROM incoming_rejects", [import_id])
+    finally:
+        cur.unregister("incoming_rejects")
+
+
 def _record_import(cur: duckdb.DuckDBPyConnection, prepared: Prepared, result: ImportResult,
                    now: datetime) -> None:
     """The import's row in ``imports`` and its rejects in ``rejected_rows``."""
     if prepared.rejects:
-        cur.executemany("INSERT INTO rejected_rows VALUES (?, ?, ?, ?)",
-                        [[result.import_id, r.line, r.raw, r.reason] for r in prepared.rejects])
+        _insert_rejects(cur, result.import_id, prepared.rejects)
     options = {"source": prepared.options.source, "day_first": prepared.options.day_first,
                "user_mapping": dict(prepared.options.mapping),
                "encoding": prepared.table.encoding, "delimiter": prepared.table.delimiter,
@@ -154,6 +189,30 @@ def _test_pause(stage: str) -> None:
         time.sleep(120)
 
 
+def _write_file(cur: duckdb.DuckDBPyConnection, prepared: Prepared, import_id: int,
+                now: datetime) -> ImportResult:
+    """The body of :func:`commit`, with the rows registered as ``incoming``."""
+    updated, unchanged = _matches(cur)
+    loaded = len(prepared.rows) - updated - unchanged
+    twin = _twin(cur, prepared.content_hash)
+    if twin is not None and loaded == updated == 0 and twin[1] == len(prepared.rejects):
+        raise _NothingChanged(twin[0], unchanged)  # rolls the write back
+    if updated:
+        _replace_changed(cur, import_id)
+    if loaded or updated:
+        _insert_rows(cur, import_id, unchanged)
+    cur.execute("DROP TABLE IF EXISTS temp.changed")
+    twin_note = [] if twin is None else [f"The same file was already imported as import #{twin[0]}."]
+    result = ImportResult(
+        import_id, prepared.file_name, prepared.dialect, prepared.rows_read,
+        loaded=loaded, updated=updated, unchanged=unchanged,
+        duplicates=prepared.duplicates, rejected=len(prepared.rejects),
+        notes=(*prepared.notes, *twin_note))
+    _record_import(cur, prepared, result, now)
+    _test_pause("written")
+    return result
+
+
 def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime,
            progress: Progress | None = None) -> ImportResult:
     """Write a prepared file in one transaction and return its counts; ``progress`` (if
@@ -167,27 +226,22 @@ def commit(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, now: datetime,
     def body(cur: duckdb.DuckDBPyConnection) -> ImportResult:
         import_id = cur.execute(
             "SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()[0]
-        updated, unchanged = _stage_incoming(cur, prepared.rows.table, import_id)
-        loaded = len(prepared.rows) - updated - unchanged
-        twin = _twin(cur, prepared.content_hash)
-        if twin is not None and loaded == updated == 0 and twin[1] == len(prepared.rejects):
-            raise _NothingChanged(twin[0], unchanged)  # rolls the write back
-        _write_incoming(cur, import_id)
-        recategorise(cur, "import_id = ?", [import_id])
-        twin_note = [] if twin is None else [f"The same file was already imported as import #{twin[0]}."]
-        result = ImportResult(
-            import_id, prepared.file_name, prepared.dialect, prepared.rows_read,
-            loaded=loaded, updated=updated, unchanged=unchanged,
-            duplicates=prepared.duplicates, rejected=len(prepared.rejects),
-            notes=(*prepared.notes, *twin_note))
-        _record_import(cur, prepared, result, now)
-        _test_pause("written")
-        return result
+        cur.register("incoming", prepared.rows.table)
+        try:
+            return _write_file(cur, prepared, import_id, now)
+        finally:
+            cur.unregister("incoming")
 
+    cur = con.cursor()  # this write's own: its settings, views and temp tables end with it
+    # The rows' order in a table does not matter (every reader sorts, ties by id), and
+    # without keeping it DuckDB writes a big insert in parallel and need not rewrite it later.
+    cur.execute("SET SESSION preserve_insertion_order = false")
     try:
-        done = write(con.cursor(), body)  # one transaction, re-run whole if a concurrent write wins
+        done = write(cur, body)  # one transaction, re-run whole if a concurrent write wins
     except _NothingChanged as same:
         return _unchanged_result(prepared, same.twin, same.unchanged)
+    finally:
+        cur.close()
     _test_pause("committed")
     return done
 
