@@ -140,6 +140,29 @@ def test_anchor_rows(story):
     # (rows without an account, F1 / F2, are absent)
 
 
+def test_ties_on_the_loss_day_and_on_the_comeback_day_take_the_lowest_id():
+    # Two losses and two wins on one day each: the whole anchor row is the lowest id's (K1, W1),
+    # whatever order they were inserted in; the other dimensions come only when asked for.
+    con = new_store()
+    insert_deals(con, [
+        lost("K2", "Kite", D(2023, 1, 1), competitor="Beta", segment="SMB", amount=20.0),
+        lost("K1", "Kite Ltd", D(2023, 1, 1), competitor="Alpha", segment="Enterprise", amount=10.0),
+        won("W2", "KITE", D(2023, 3, 1), amount=200.0),
+        won("W1", "Kite, Inc.", D(2023, 3, 1), amount=100.0),
+    ])
+    cte, params = anchor_cte(Filters(), D(2023, 12, 31), "segment")
+    rows = con.execute(
+        cte + "SELECT account_name, lost_opportunity_id, competitor, segment, lost_amount, "
+        "comeback_opportunity_id, comeback_account_name, comeback_amount, days_to_comeback "
+        "FROM anchor", params).fetchall()
+    assert rows == [("Kite Ltd", "K1", "Alpha", "Enterprise", 10.0, "W1", "Kite, Inc.", 100.0, 59)]
+    cte, params = anchor_cte(Filters(), D(2023, 12, 31))
+    columns = [c[0] for c in con.execute(cte + "SELECT * FROM anchor", params).description]
+    assert "competitor" in columns and "category" in columns and "segment" not in columns
+    with pytest.raises(InvalidSettingError):
+        anchor_cte(Filters(), D(2023, 12, 31), "amount")
+
+
 def test_as_of_comes_from_closed_deals_only(story):
     assert as_of_date(story, ComebackSettings()) == D(2024, 12, 31)  # not Z1's 2025-06-01
     assert as_of_date(story, ComebackSettings(as_of=D(2023, 6, 1))) == D(2023, 6, 1)

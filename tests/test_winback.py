@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.filters import Filters
-from analytics.metrics.comebacks import ComebackSettings
-from analytics.metrics.winback import winback_list
-from tests.factories import deal, insert_deals, new_store
+from analytics.metrics import comebacks
+from analytics.metrics.comebacks import BREAKDOWNS, ComebackSettings
+from analytics.metrics.winback import comeback_view, winback_list
+from tests.factories import deal, insert_deals, new_store, random_deals
 from tests.test_pages import PAGES
 
 
@@ -67,3 +69,49 @@ def test_the_win_back_list_on_the_comebacks_page(app, sample_db: Path, open_db) 
     assert any(m.value.startswith(f"**{len(expected):,} accounts to call**") for m in at.markdown)
     download = next(b for b in at.get("download_button") if b.proto.label.startswith("Download the win-back"))
     assert download is not None
+
+
+class _Counting:
+    """A cursor that records the SQL it runs."""
+
+    def __init__(self, cur) -> None:
+        self.cur, self.sql = cur, []
+
+    def execute(self, sql, params=None):
+        self.sql.append(sql)
+        return self.cur.execute(sql, params)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_comebacks_page_view_is_each_function_called_alone(seed) -> None:
+    con = new_store()
+    insert_deals(con, random_deals(seed))
+    cur = con.cursor()
+    for filters in (Filters(), Filters(segment=("SMB", "Enterprise"), region=("NA",)),
+                    Filters(currency="EUR"), Filters(end=date(2023, 6, 30))):
+        for settings in (ComebackSettings(), ComebackSettings(90, date(2023, 3, 1))):
+            view = comeback_view(cur, filters, settings)
+            assert view.summary == comebacks.summary(cur, filters, settings)
+            for got, want in (
+                (view.curve, comebacks.curve(cur, filters, settings)),
+                (view.cohorts, comebacks.cohorts(cur, filters, settings)),
+                (view.by_category, comebacks.breakdown(cur, filters, settings, "category")),
+                (view.by_competitor, comebacks.breakdown(cur, filters, settings, "competitor")),
+                (view.winback, winback_list(cur, filters, settings)),
+                (view.returned, comebacks.returned_accounts(cur, filters, settings)),
+            ):
+                pd.testing.assert_frame_equal(got, want, check_exact=True)
+            # Inside the shared anchor, a breakdown by a dimension the shared table does not hold
+            # (segment, region, …) computes its own anchor: the same numbers.
+            alone = {by: comebacks.breakdown(cur, filters, settings, by) for by in BREAKDOWNS}
+            with comebacks.shared_anchor(cur, filters, settings):
+                for by in BREAKDOWNS:
+                    pd.testing.assert_frame_equal(comebacks.breakdown(cur, filters, settings, by),
+                                                  alone[by], check_exact=True)
+
+
+def test_the_comebacks_page_view_reads_as_of_and_builds_the_anchor_once(cur) -> None:
+    counting = _Counting(cur)
+    comeback_view(counting, Filters(), ComebackSettings())
+    assert sum("max(close_date)" in sql for sql in counting.sql) == 1
+    assert sum("loss_day AS" in sql for sql in counting.sql) == 1

@@ -4,7 +4,7 @@ A page that shows several results built on the same expensive relation (the come
 the classified price losses) gets them from one engine call that computes the relation once:
 inside :func:`computed_once`, the module that owns the relation finds its table with
 :func:`table_for` and reads it instead of computing it again. The key says what was computed
-(e.g. ``("comeback_anchor", filters, as_of)``): a call with other filters computes its own.
+(e.g. ``("comeback_anchor", filters, as_of, ())``): a call with other filters computes its own.
 The table lives on one cursor (DuckDB temporary tables are per connection), so only the calls
 made with that cursor inside the block may read it; it is dropped when the block ends.
 
