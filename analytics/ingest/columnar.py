@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from analytics.ingest import column_sql as sql
 from analytics.ingest.cells import ParseError
@@ -252,27 +251,24 @@ def _row_by_row(table: RawTable, reading: Reading,
             [r for r in parsed if isinstance(r, Reject)])
 
 
-def _reused_ids(con: duckdb.DuckDBPyConnection, table: RawTable,
-                parsed: pa.Table) -> tuple[pa.Table, list[Reject]]:
-    """Keep the first record of each opportunity id (in file order); reject the later ones."""
-    con.register("parsed", parsed.select(["opportunity_id", "source_line"]))
-    reused = con.execute(
-        """SELECT source_line, opportunity_id, first_line FROM (SELECT source_line, opportunity_id,
-           min(source_line) OVER (PARTITION BY opportunity_id) AS first_line FROM parsed)
-           WHERE source_line > first_line ORDER BY source_line""").fetchall()
-    con.unregister("parsed")
-    kept = parsed.sort_by("source_line")
+def _reused_ids(con: duckdb.DuckDBPyConnection, table: RawTable) -> list[Reject]:
+    """Reject every record (of table ``parsed``) whose opportunity id an earlier one has;
+    their lines are left in table ``reused``."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE reused AS
+                   SELECT line, opportunity_id, first_line FROM (
+                       SELECT opportunity_id, unnest(lines[2:]) AS line, lines[1] AS first_line
+                       FROM (SELECT opportunity_id, list(source_line ORDER BY source_line) AS lines
+                             FROM parsed GROUP BY opportunity_id HAVING count(*) > 1))""")
+    reused = con.execute("SELECT line, opportunity_id, first_line FROM reused ORDER BY line").fetchall()
     if not reused:
-        return kept, []
-    lines = pa.array([line for line, _, _ in reused], pa.int32())
-    kept = kept.filter(pc.invert(pc.is_in(kept["source_line"], value_set=lines)))
+        return []
     if table.body is not None:
         position = table.body.idx_of_lines([line for line, _, _ in reused])
     else:
         position = {line: i for i, (line, _) in enumerate(table.records)}
     found = _records_at(table, [position[line] for line, _, _ in reused])
-    return kept, [Reject(line, table.raw_text(found[position[line]][1]),
-                         reused_id_reason(opp_id, first)) for line, opp_id, first in reused]
+    return [Reject(line, table.raw_text(found[position[line]][1]), reused_id_reason(opp_id, first))
+            for line, opp_id, first in reused]
 
 
 def _register_cells(con: duckdb.DuckDBPyConnection, table: RawTable, reading: Reading) -> None:
@@ -287,19 +283,34 @@ def _register_cells(con: duckdb.DuckDBPyConnection, table: RawTable, reading: Re
 
 
 def parse_columns(table: RawTable, reading: Reading) -> Parsed:
-    """Rows, rejects and repeats of a text table, as the record-by-record parse gives them."""
+    """Rows, rejects and repeats of a text table, as the record-by-record parse gives them.
+
+    The parse stays in DuckDB (table ``parsed``) until the one Arrow table of kept rows,
+    in file order, is made at the end: at a million records each copy is ~250 MB."""
     con = duckdb.connect() if table.body is None else table.body.con
     try:
         _register_cells(con, table, reading)
         _lookups(con, reading)
-        parsed = con.execute(_query(reading), {"dialect": reading.dialect}).to_arrow_table()
-        ok = parsed["ok"]
-        slow = parsed.filter(pc.invert(ok))["idx"].to_pylist()
-        fast = parsed.filter(ok).drop_columns(["idx", "ok"]).cast(SCHEMA)
+        columns = ", ".join(SCHEMA.names)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE parsed_all AS {_query(reading)}",
+                    {"dialect": reading.dialect})
+        parsed_count = con.execute("SELECT count(*) FROM parsed_all").fetchone()[0]
+        slow = [i for (i,) in con.execute("SELECT idx FROM parsed_all WHERE NOT ok").fetchall()]
         rows, rejects = _row_by_row(table, reading, slow)
-        kept, reused = _reused_ids(con, table, pa.concat_tables([fast, rows_to_arrow(rows)]))
+        con.register("slow_rows", rows_to_arrow(rows))
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE parsed AS SELECT {columns} FROM parsed_all
+                        WHERE ok UNION ALL SELECT {columns} FROM slow_rows""")
+        con.execute("DROP TABLE parsed_all")
+        con.unregister("slow_rows")
+        rejects += _reused_ids(con, table)
+        if table.body is not None:
+            table.body.release()  # every record needed is read: free them before the copy
+        kept = con.execute(f"""SELECT {columns} FROM parsed WHERE source_line NOT IN
+                               (SELECT line FROM reused) ORDER BY source_line""").to_arrow_table()
+        con.execute("DROP TABLE parsed")
+        con.execute("DROP TABLE reused")
     finally:
         if table.body is None:
             con.close()
-    rejects = sorted(rejects + reused, key=lambda r: r.line)
-    return Parsed(kept, rejects, table.record_count - parsed.num_rows)
+    rejects.sort(key=lambda r: r.line)
+    return Parsed(kept.cast(SCHEMA), rejects, table.record_count - parsed_count)

@@ -42,6 +42,7 @@ from analytics.errors import DebriefError
 from analytics.ingest import bytescan, column_sql
 from analytics.ingest.amounts import COMMA_DECIMAL_SQL, POINT_DECIMAL_SQL
 from analytics.ingest.footers import filled, footer_label, is_summary
+from analytics.ingest.limits import IMPORT_MEMORY
 from analytics.ingest.reading import RawTable, find_header_row, read_bytes, sniff_delimiter
 
 #: Files smaller than this are read by the Python reader (under a second anyway).
@@ -118,6 +119,13 @@ class DuckRecords:
     def widest(self) -> int:
         """The most cells any record has."""
         return self.con.execute("SELECT coalesce(max(n), 0) FROM records").fetchone()[0]
+
+    def release(self) -> None:
+        """Drop the records (the connection stays, for what was computed from them)."""
+        for view in ("cells", "records"):
+            self.con.execute(f"DROP VIEW IF EXISTS {view}")
+        for name in ("body", "lines", "dropped"):
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:
         self.con.close()
@@ -267,8 +275,12 @@ def _load(staged: Staged) -> DuckRecords:
              + " + ".join(f"CASE WHEN contains({c}, chr(10)) THEN strlen({c}) - "
                           f"strlen(replace({c}, chr(10), '')) ELSE 0 END" for c in cells)
              + f" AS emb, ({quick}) >= 2 AS data")
-    con = duckdb.connect(config={"temp_directory": staged.folder.name})
+    con = duckdb.connect(config={"temp_directory": staged.folder.name,
+                                 "memory_limit": IMPORT_MEMORY})
     try:
+        # Compressed in memory: a million records fit the memory limit (spilling is slow).
+        con.execute("ATTACH ':memory:' AS held (COMPRESS)")
+        con.execute("USE held")
         for parallel in ("true", "false"):  # quoted newlines may need the serial reader
             try:
                 con.execute(

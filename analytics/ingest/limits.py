@@ -31,6 +31,9 @@ MAX_COLUMNS = 2_000
 MAX_CELL_CHARS = 100_000
 #: Characters of a reject's raw text that are stored (the rest is cut, and said so).
 MAX_RAW_CHARS = 20_000
+#: DuckDB memory for reading and parsing one large CSV (analytics.ingest.duckcsv); past it
+#: DuckDB works from a temporary folder, so a million-row file imports within ~1 GB.
+IMPORT_MEMORY = "512MB"
 #: The plausible range of a close or created date; a date outside it is rejected.
 FIRST_DATE = datetime.date(1900, 1, 1)
 LAST_DATE = datetime.date(2100, 12, 31)
