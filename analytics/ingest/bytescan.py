@@ -8,8 +8,8 @@ starts on, the way Python's reader counts them, and checks the count adds up.
 
 >>> body = b'a,b\\n"x\\ny",z\\n\\nc,d\\n'
 >>> found = scan(body, 0, ",", 2)
->>> found.gaps, found.lines
-([5], 5)
+>>> found.gaps, found.lines, found.crlf
+([5], 5, False)
 >>> record_lines(np.array([0, 1, 0]), found, 2).tolist()
 [2, 3, 6]
 """
@@ -31,6 +31,10 @@ _LF, _CR, _QUOTE, _SPACE, _C2 = 10, 13, 34, 32, 0xC2
 class Scan:
     gaps: list[int]  # the physical lines that are empty (outside quotes)
     lines: int  # physical lines in the body
+    crlf: bool  # lines end with CR LF (as the first record's does)
+    #: Some value holds a line break (DuckDB's parallel reader refuses those with short
+    #: rows: such a body is read by one thread).
+    broken_values: bool = False
 
 
 def _positions(body: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
@@ -67,7 +71,7 @@ def _spaced_quotes(body: np.ndarray, quotes: np.ndarray, delimiter: int) -> bool
 
 
 def plain(data: bytes) -> bool:
-    """No control character (but tab and line ends), no C1 control (``C2 80``–``C2 9F``) and
+    r"""No control character (but tab and line ends), no C1 control (``C2 80``–``C2 9F``) and
     no carriage return that is not before a line feed: text both readers read alike.
 
     >>> plain(b"a,b\r\nc,d\n"), plain(b"a\x00b"), plain(b"a\rb"), plain("\x85".encode())
@@ -92,13 +96,15 @@ def _c1(body: np.ndarray, c2: np.ndarray) -> bool:
 def scan(data: bytes, offset: int, delimiter: str, first_line: int) -> Scan | None:
     """The body's empty lines and line count, or None when Python must read it: a control
     character, a carriage return not before a line feed, a C1 control character (UTF-8
-    ``C2 80``–``C2 9F``), spaces around a quoted value."""
+    ``C2 80``–``C2 9F``), spaces around a quoted value, an odd number of quotes."""
     body = np.frombuffer(data, dtype=np.uint8)[offset:]
     n = len(body)
     positions = _positions(body)
     if positions is None:
         return None
     lf, quotes, cr, c2 = positions
+    if len(quotes) % 2:  # a value left open at the end (DuckDB drops it), or a stray quote
+        return None
     if _bad_cr(body, cr) or _c1(body, c2) or _spaced_quotes(body, quotes, ord(delimiter)):
         return None
     # An empty line starts right after a LF (or at the start) and is only "\n" or "\r\n".
@@ -112,7 +118,9 @@ def scan(data: bytes, offset: int, delimiter: str, first_line: int) -> Scan | No
     even = np.searchsorted(quotes, starts[empty]) % 2 == 0  # outside any quoted value
     gaps = line_of[empty][even]
     lines = len(lf) + (1 if n and body[-1] != _LF else 0)
-    return Scan([int(g) for g in gaps], lines)
+    ends = lf[np.searchsorted(quotes, lf) % 2 == 0]  # line feeds that end a record
+    crlf = bool(len(ends) and ends[0] > 0 and body[ends[0] - 1] == _CR)
+    return Scan([int(g) for g in gaps], lines, crlf, len(ends) != len(lf))
 
 
 def record_lines(breaks: np.ndarray, found: Scan, first_line: int) -> np.ndarray | None:
