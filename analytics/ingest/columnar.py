@@ -86,26 +86,26 @@ def _close_order(reading: Reading, outcome: str) -> list[int]:
 
 
 def _field_stages(reading: Reading) -> tuple[list[dict[str, str]], list[str]]:
-    """The staged parsers of every mapped value field, and their ``ok`` names."""
+    """The staged parsers of every mapped value field (over the raw cells), and their
+    tests (SQL over the names of the last stage)."""
     fields = reading.cmap.fields
-    parsers: list[sql.Stages] = []
+    parsers: list[sql.Parser] = []
     for name in MONEY_FIELDS:
         if name in fields:
-            parsers.append(sql.amount(name, f"t{fields[name]}", name in reading.decimal_commas))
+            parsers.append(sql.amount(name, f"c{fields[name]}", name in reading.decimal_commas))
     if "fit_score" in fields:
-        parsers.append(sql.fit("fit_score", f"t{fields['fit_score']}", reading.scale))
+        parsers.append(sql.fit("fit_score", f"c{fields['fit_score']}", reading.scale))
     date_columns = set(reading.cmap.close_columns)
     if "created_date" in fields:
         date_columns.add(fields["created_date"])
     for index in sorted(date_columns):
         order = reading.orders.get(index)
-        parsers.append(sql.date(f"d{index}", f"t{index}", bool(order and order.day_first)))
-    stages: list[dict[str, str]] = [{} for _ in range(sql.STAGES)]
-    for parser in parsers:
-        for stage, names in zip(stages, parser, strict=True):
+        parsers.append(sql.date(f"d{index}", f"c{index}", bool(order and order.day_first)))
+    stages: list[dict[str, str]] = [{} for _ in range(max((len(s) for s, _ in parsers), default=0))]
+    for parser, _ in parsers:
+        for stage, names in zip(stages, parser, strict=False):
             stage.update(names)
-    oks = [name for stage in stages for name in stage if name.endswith("_ok")]
-    return stages, oks
+    return stages, [test for _, test in parsers]
 
 
 def _text_of(reading: Reading, name: str) -> str:
@@ -147,12 +147,13 @@ def _assemble(reading: Reading, oks: list[str]) -> str:
     extras, extras_safe = _extras(reading)
     # Bytes bound characters, so a record within the limit in bytes is within it in
     # characters; one over it in bytes goes to parse_record, which counts characters.
-    widest = "greatest(" + ", ".join(f"coalesce(strlen(c{i}), 0)" for i in range(reading.width)) + ")"
+    widest = "greatest(" + ", ".join(f"strlen(c{i})" for i in range(reading.width)) + ")"
     checks = ["NOT odd", f"{text_of['stage']} IS NOT NULL", f"{widest} <= {MAX_CELL_CHARS}",
               f"NOT (outcome IN ('won', 'lost') AND ({close}) IS NULL)", *oks, *extras_safe]
     columns = {
         **text_of,
-        "opportunity_id": f"coalesce({_text_of(reading, 'opportunity_id')}, {stable})",
+        "opportunity_id": f"CASE WHEN {_text_of(reading, 'opportunity_id')} IS NOT NULL "
+                          f"THEN {_text_of(reading, 'opportunity_id')} ELSE {stable} END",
         "account_key": key, "created_date": created, "close_date": close,
         "loss_stage": f"CASE WHEN outcome = 'lost' THEN {text_of['loss_stage']} END",
         "outcome": "outcome", "currency": currency,
@@ -180,8 +181,8 @@ def _query(reading: Reading) -> str:
         f"{f'{alias}.out' if field in reading.cmap.fields else 'NULL::VARCHAR'} AS {name}"
         for field, alias, name in (("stage", "so", "outcome"), ("account_name", "nk", "name_key"),
                                    ("currency", "cc", "currency_code")))
-    ctes = [f"""b AS (SELECT *, {texts} FROM cells
-                QUALIFY row_number() OVER (PARTITION BY {signature} ORDER BY idx) = 1)""",
+    ctes = [*sql.repeats("cells", signature),
+            f"b AS (SELECT *, {texts} FROM cells WHERE idx NOT IN (SELECT idx FROM repeats))",
             f"s0 AS (SELECT b.*, {looked_up} FROM b {joins})"]
     stages, oks = _field_stages(reading)
     for number, stage in enumerate(stages, start=1):
