@@ -163,6 +163,19 @@ def _fast_amounts(c: str, decimal_comma: bool) -> list[tuple[str, str, str]]:
             *((_full(c, f"{form} ?{_SYMBOL}"), value.format(tail), f"{c}[-1]") for form, value in forms)]
 
 
+def _amount_kind(c: str, tests: list[str]) -> str:
+    """:func:`_kind` of :func:`_fast_amounts`' forms, each tried only on the cells that may
+    be in it: those that start with a digit or ``-`` and end with a digit (no mark), start
+    with a digit and end otherwise (a mark after), or start otherwise (a mark before)."""
+    def tried(numbers: range) -> str:
+        return "CASE " + " ".join(f"WHEN {tests[i - 1]} THEN {i}" for i in numbers) + " ELSE 0 END"
+
+    digit = "BETWEEN 48 AND 57"
+    return (f"CASE WHEN {c} IS NULL OR {c} = '' THEN NULL "
+            f"WHEN ord({c}) {digit} OR ord({c}) = 45 THEN (CASE WHEN ord({c}[-1]) {digit} "
+            f"THEN {tried(range(1, 4))} ELSE {tried(range(7, 10))} END) ELSE {tried(range(4, 7))} END")
+
+
 def amount(p: str, c: str, decimal_comma: bool) -> Parser:
     """``parse_amount`` for a number written plain, with one separator or grouped by threes
     (``,`` ``.`` space, NBSP, narrow NBSP or apostrophe, then the other decimal mark), in
@@ -181,7 +194,7 @@ def amount(p: str, c: str, decimal_comma: bool) -> Parser:
     value = f"TRY_CAST({digits} AS DOUBLE)"
     symbols = " ".join(f"WHEN {quote(s)} THEN {quote(code)}" for s, code in sorted(_SYMBOLS.items()))
     return [
-        {kind: _kind(c, [test for test, _, _ in fast])},
+        {kind: _amount_kind(c, [test for test, _, _ in fast])},
         {m: f"CASE WHEN {kind} = 0 THEN {_groups(text(c), _AMOUNT, 'open sign pre num shut suf close')} END"},
         {mark: f"CASE {kind} {marks} WHEN 0 THEN (CASE WHEN {shaped} THEN {m}.pre || {m}.suf END) END",
          digits: f"CASE {kind} {values} WHEN 0 THEN {_digits(f'{m}.num', decimal_comma)} END",
