@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import pickle
+import re
 import sys
 import time
 from collections import Counter
@@ -101,16 +102,20 @@ def classify(cells: pa.Table, reading: Reading, parsed: pa.Table) -> None:
     for reason, count in reasons.most_common(8):
         print(f"  reject {count:>6,}  {reason}")
     if left:
-        _, oks = columnar._field_stages(reading)
-        sample = [i for i in slow][:200000]
+        _, tests = columnar._field_stages(reading)
+        # A parser's test names its kind column (``amount_k``): label the test by the field.
+        labels = [m.group(1) if (m := re.search(r"\b(\w+?)_k\b", test)) else f"test {i}"
+                  for i, test in enumerate(tests)]
+        sample = slow[:200000]
         con = _connect(cells, reading)
         con.register("slow", pa.table({"i": pa.array(sample, pa.int64())}))
         head, _, last = columnar._query(reading).rpartition(" FROM ")
-        body = f"{head}, " + ", ".join(f"coalesce({ok}, FALSE) AS {ok}" for ok in oks) + f" FROM {last}"
+        body = f"{head}, " + ", ".join(f"coalesce({test}, FALSE) AS ok_{i}"
+                                       for i, test in enumerate(tests)) + f" FROM {last}"
         failing: Counter = Counter()
         for row in con.execute(f"SELECT * FROM ({body}) WHERE idx IN (SELECT i FROM slow)",
                                {"dialect": reading.dialect}).to_arrow_table().to_pylist():
-            failing.update(ok for ok in oks if not row[ok])
+            failing.update(label for i, label in enumerate(labels) if not row[f"ok_{i}"])
         print("  checks failing among them:", dict(failing.most_common()))
 
 
