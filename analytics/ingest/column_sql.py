@@ -323,5 +323,4 @@ def json_string(text_sql: str) -> str:
 
 def json_safe(text_sql: str) -> str:
     """True when :func:`json_string` writes ``text_sql`` as ``json.dumps`` would."""
-    return (f"({_full(text_sql, _JSON_PLAIN)} OR "
-            f"NOT regexp_matches({text_sql}, '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]'))")
+    return f"NOT regexp_matches({text_sql}, '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f]')"

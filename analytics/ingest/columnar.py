@@ -145,10 +145,9 @@ def _assemble(reading: Reading, oks: list[str]) -> str:
               f"coalesce({text_of['opportunity_name']}, '') || chr(31) || "
               f"coalesce(CAST({created} AS VARCHAR), '')), 1, 16)")
     extras, extras_safe = _extras(reading)
-    # Bytes bound characters, so a record within the limit in bytes is within it in
-    # characters; one over it in bytes goes to parse_record, which counts characters.
-    widest = "greatest(" + ", ".join(f"strlen(c{i})" for i in range(reading.width)) + ")"
-    checks = ["NOT odd", f"{text_of['stage']} IS NOT NULL", f"{widest} <= {MAX_CELL_CHARS}",
+    # ``widest`` (of _query) counts bytes, which bound characters: a record within the
+    # limit in bytes is within it in characters; one over it goes to parse_record.
+    checks = ["NOT odd", f"{text_of['stage']} IS NOT NULL", f"widest <= {MAX_CELL_CHARS}",
               f"NOT (outcome IN ('won', 'lost') AND ({close}) IS NULL)", *oks, *extras_safe]
     columns = {
         **text_of,
@@ -172,6 +171,7 @@ def _query(reading: Reading) -> str:
     width = reading.width
     texts = ", ".join(f"{sql.text(f'c{i}')} AS t{i}" for i in range(width))
     signature = ", ".join(["n", "tail", *(f"c{i}" for i in range(width))])
+    widest = "greatest(" + ", ".join(f"strlen(c{i})" for i in range(width)) + ")"
     joins = " ".join(
         f"LEFT JOIN {table} {alias} ON {alias}.v = b.c{reading.cmap.fields[field]}"
         for field, alias, table in (("stage", "so", "stage_outcomes"), ("account_name", "nk", "name_keys"),
@@ -182,7 +182,8 @@ def _query(reading: Reading) -> str:
         for field, alias, name in (("stage", "so", "outcome"), ("account_name", "nk", "name_key"),
                                    ("currency", "cc", "currency_code")))
     ctes = [*sql.repeats("cells", signature),
-            f"b AS (SELECT *, {texts} FROM cells WHERE idx NOT IN (SELECT idx FROM repeats))",
+            f"b AS (SELECT *, {texts}, {widest} AS widest FROM cells "
+            "WHERE idx NOT IN (SELECT idx FROM repeats))",
             f"s0 AS (SELECT b.*, {looked_up} FROM b {joins})"]
     stages, oks = _field_stages(reading)
     for number, stage in enumerate(stages, start=1):
