@@ -284,13 +284,15 @@ def _load(staged: Staged) -> DuckRecords:
         con.execute("USE held")
         # Explicit line ends: DuckDB then refuses a file that mixes them. (Left to guess,
         # it can take a line break inside the first value for the file's line end.)
+        # One thread: the row order must be the file's (rowid is the record's position),
+        # and the parallel reader, under this memory limit, did not keep it.
         con.execute(
             f"""CREATE TABLE body AS SELECT *, NOT data OR {label} AS maybe FROM (
                 SELECT *, {stats} FROM read_csv(?, header = false, delim = ?, quote = '"',
                 escape = '"', columns = {{{listed}}}, null_padding = true, nullstr = ?,
                 max_line_size = {_MAX_LINE}, auto_detect = false,
                 new_line = '{_CRLF if staged.scan.crlf else _LF}',
-                parallel = {'false' if staged.scan.broken_values else 'true'}))""",
+                parallel = false))""",
             [str(staged.path), staged.table.delimiter, _NULL])
     except BaseException:
         con.close()
